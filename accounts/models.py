@@ -1,0 +1,196 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone; use a name such as Europe/London.",
+            code="unknown_time_zone",
+            params={"value": value},
+        )
+
+
+class Practice(models.Model):
+    """A tenant: every row that holds client data belongs to exactly one practice."""
+
+    name = models.CharField(max_length=120, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    usual_session_minutes = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MinValueValidator(10), MaxValueValidator(240)],
+        help_text="Default length of a session, used to prefill the session log.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(usual_session_minutes__gte=10, usual_session_minutes__lte=240),
+                name="practice_usual_session_minutes_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+    PRACTICE_ADMIN = "practice_admin", "Practice admin"
+
+
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Accounts ``user`` may see: their own, their whole practice for an admin."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.role == Role.PRACTICE_ADMIN and user.practice_id:
+            return self.filter(practice_id=user.practice_id)
+        return self.filter(pk=user.pk)
+
+    def therapists(self):
+        return self.filter(role=Role.THERAPIST, is_active=True)
+
+    def supervisors(self):
+        return self.filter(role=Role.SUPERVISOR, is_active=True)
+
+
+class AllianceUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role, default=Role.THERAPIST)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+
+    objects = AllianceUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            # Only a deployment superuser may stand outside every practice.
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(practice__isnull=False),
+                name="user_practice_required",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def is_practice_admin(self) -> bool:
+        return self.role == Role.PRACTICE_ADMIN
+
+    def supervisees(self):
+        """Therapists this user supervises under an assignment current today."""
+        return User.objects.filter(
+            pk__in=SupervisionAssignment.objects.current().filter(supervisor=self).values("therapist")
+        )
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class SupervisionAssignmentQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Assignments in force on ``on`` (today by default); the end date is exclusive."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on), starts_on__lte=on)
+
+    def for_user(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.role == Role.PRACTICE_ADMIN:
+            return self.filter(practice_id=user.practice_id)
+        return self.filter(Q(therapist=user) | Q(supervisor=user), practice_id=user.practice_id)
+
+
+class SupervisionAssignment(models.Model):
+    """A supervisor supervises a therapist from ``starts_on`` until the day before ``ends_on``."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="assignments")
+    therapist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="supervised_by")
+    supervisor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="supervising")
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty while it lasts.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SupervisionAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=F("starts_on")),
+                name="assignment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(therapist=F("supervisor")), name="assignment_not_self_supervision"
+            ),
+            # The same pair cannot hold two assignments whose periods overlap.
+            ExclusionConstraint(
+                name="assignment_no_overlap",
+                expressions=[
+                    ("therapist", RangeOperators.EQUAL),
+                    ("supervisor", RangeOperators.EQUAL),
+                    (DateRange("starts_on", "ends_on"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.therapist}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.therapist_id and (
+            self.therapist.role != Role.THERAPIST or self.therapist.practice_id != self.practice_id
+        ):
+            errors["therapist"] = ValidationError(
+                "Choose a therapist of this practice.", code="therapist_not_in_practice"
+            )
+        if self.supervisor_id and (
+            self.supervisor.role != Role.SUPERVISOR or self.supervisor.practice_id != self.practice_id
+        ):
+            errors["supervisor"] = ValidationError(
+                "Choose a supervisor of this practice.", code="supervisor_not_in_practice"
+            )
+        if self.ends_on and self.starts_on and self.ends_on <= self.starts_on:
+            errors["ends_on"] = ValidationError(
+                "The end date must be after the start date.", code="ends_before_start"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def is_current(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on > on)

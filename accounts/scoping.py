@@ -1,0 +1,54 @@
+"""Who may see which client data: the one place where that is decided.
+
+Every model that holds client data gets its queryset from ``ScopedQuerySet``, naming the
+paths from a row to its practice and to the therapist who owns the client. ``for_user`` then
+keeps only what the role allows:
+
+- therapist: rows of their own clients;
+- supervisor: rows of the clients of therapists they supervise under a *current* assignment;
+- practice admin: every row of their own practice;
+- superuser (a deployment operator, not a practice member): everything;
+- anybody else, and every role across practices: nothing.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role, SupervisionAssignment
+
+NOTHING = Q(pk__in=[])
+
+
+def visible_q(user, *, practice: str, therapist: str) -> Q:
+    """A filter selecting the rows whose ``practice`` and ``therapist`` paths ``user`` may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.practice_id is None:
+        return NOTHING
+    in_practice = Q(**{practice: user.practice_id})
+    if user.role == Role.PRACTICE_ADMIN:
+        return in_practice
+    if user.role == Role.THERAPIST:
+        return in_practice & Q(**{therapist: user.pk})
+    if user.role == Role.SUPERVISOR:
+        supervisees = SupervisionAssignment.objects.current().filter(supervisor=user).values("therapist")
+        return in_practice & Q(**{f"{therapist}__in": supervisees})
+    return NOTHING
+
+
+class ScopedQuerySet(models.QuerySet):
+    practice_path = "practice"
+    therapist_path = "therapist"
+
+    def for_user(self, user):
+        return self.filter(visible_q(user, practice=self.practice_path, therapist=self.therapist_path))
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """Fetch one object ``user`` may see; anything else, existing or not, is a 404."""
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    return get_object_or_404(queryset.for_user(user), **lookup)

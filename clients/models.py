@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from accounts.models import Practice, Role
+from accounts.scoping import ScopedQuerySet
+
+# Pseudonymous: capitals, digits and hyphens only, so no name or date of birth fits naturally.
+CLIENT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,19}$"
+
+
+class ClientSetting(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    TELEHEALTH = "telehealth", "Telehealth"
+    MIXED = "mixed", "Mixed"
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class ClientQuerySet(ScopedQuerySet):
+    practice_path = "practice"
+    therapist_path = "therapist"
+
+    def active(self):
+        return self.filter(status=ClientStatus.ACTIVE)
+
+
+class Client(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    code = models.CharField(
+        "client code",
+        max_length=20,
+        validators=[
+            RegexValidator(
+                CLIENT_CODE_PATTERN,
+                message="Use 3 to 20 capital letters, digits or hyphens (no names or dates of birth).",
+                code="invalid_client_code",
+            )
+        ],
+        help_text="A pseudonymous code such as RS-0142; never a name or date of birth.",
+    )
+    intake_date = models.DateField()
+    setting = models.CharField(max_length=20, choices=ClientSetting, default=ClientSetting.IN_PERSON)
+    status = models.CharField(max_length=20, choices=ClientStatus, default=ClientStatus.ACTIVE)
+    discharged_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "code"], name="client_code_unique_per_practice"),
+            models.CheckConstraint(condition=Q(code__regex=CLIENT_CODE_PATTERN), name="client_code_format"),
+            models.CheckConstraint(condition=Q(setting__in=ClientSetting.values), name="client_setting_valid"),
+            models.CheckConstraint(
+                condition=Q(status=ClientStatus.ACTIVE, discharged_on__isnull=True)
+                | Q(status=ClientStatus.DISCHARGED, discharged_on__isnull=False),
+                name="client_discharge_date_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("intake_date")),
+                name="client_discharged_after_intake",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "status"], name="client_therapist_status_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        if self.code:
+            self.code = self.code.strip().upper()
+        if self.therapist_id and self.practice_id and (
+            self.therapist.role != Role.THERAPIST or self.therapist.practice_id != self.practice_id
+        ):
+            raise ValidationError(
+                {"therapist": ValidationError("Choose a therapist of this practice.", code="therapist_not_in_practice")}
+            )
+        if self.discharged_on and self.intake_date and self.discharged_on < self.intake_date:
+            raise ValidationError(
+                {"discharged_on": ValidationError("Discharge cannot come before intake.", code="discharge_before_intake")}
+            )

@@ -1,0 +1,423 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from accounts.scoping import ScopedQuerySet
+from boundaries.models import Category
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
+
+
+class SessionSetting(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    TELEHEALTH = "telehealth", "Telehealth"
+    PHONE = "phone", "Phone"
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    LATE = "late", "Late"
+    NO_SHOW = "no_show", "No-show"
+    LATE_CANCELLATION = "late_cancellation", "Late cancellation"
+
+
+ATTENDED = (Attendance.ATTENDED, Attendance.LATE)
+
+
+class Initiator(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    CLIENT = "client", "Client"
+    THIRD_PARTY = "third_party", "Third party"
+
+
+class Classification(models.TextChoices):
+    CROSSING = "crossing", "Crossing"
+    VIOLATION = "violation", "Violation"
+
+
+class HarmLevel(models.IntegerChoices):
+    """An ordered scale (none < low < moderate < severe), so stored as its rank."""
+
+    NONE = 0, "None"
+    LOW = 1, "Low"
+    MODERATE = 2, "Moderate"
+    SEVERE = 3, "Severe"
+
+
+class Location(models.TextChoices):
+    OFFICE = "office", "In the office"
+    OUTSIDE_OFFICE = "outside_office", "Outside the office"
+    ONLINE = "online", "Online"
+
+
+def signature_constraints(prefix: str) -> list:
+    """A signed entry has its signer, time and SHA-256; a draft has none of them."""
+    return [
+        models.CheckConstraint(condition=Q(status__in=EntryStatus.values), name=f"{prefix}_status_valid"),
+        models.CheckConstraint(
+            condition=Q(
+                status=EntryStatus.SIGNED,
+                signed_by__isnull=False,
+                signed_at__isnull=False,
+                content_hash__regex=r"^[0-9a-f]{64}$",
+            )
+            | Q(status=EntryStatus.DRAFT, signed_by__isnull=True, signed_at__isnull=True, content_hash=""),
+            name=f"{prefix}_signature_complete",
+        ),
+        models.CheckConstraint(
+            condition=Q(signed_at__isnull=True) | Q(signed_at__gte=F("documented_at")),
+            name=f"{prefix}_signed_after_documented",
+        ),
+    ]
+
+
+class SignableEntry(models.Model):
+    """Fields shared by entries that are drafted, then signed and locked."""
+
+    documented_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=10, choices=EntryStatus, default=EntryStatus.DRAFT, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # The fields whose values a signature covers, in a fixed order.
+    signed_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == EntryStatus.SIGNED
+
+    def canonical_content(self) -> str:
+        """The signed content as canonical JSON: sorted keys, ISO times, foreign keys as ids."""
+        content = {}
+        for name in self.signed_fields:
+            field = self._meta.get_field(name)
+            value = getattr(self, field.attname)
+            content[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        content["_model"] = self._meta.label_lower
+        content["id"] = self.pk
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+
+    def compute_content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content().encode()).hexdigest()
+
+    def mark_signed(self, *, by, at=None) -> None:
+        """Fill the signature fields; the caller saves (services lock the row first)."""
+        self.status = EntryStatus.SIGNED
+        self.signed_by = by
+        self.signed_at = at or timezone.now()
+        self.content_hash = self.compute_content_hash()
+
+
+class SessionQuerySet(ScopedQuerySet):
+    practice_path = "client__practice"
+    therapist_path = "client__therapist"
+
+
+class Session(SignableEntry):
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="sessions")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
+    scheduled_start = models.DateTimeField()
+    scheduled_end = models.DateTimeField()
+    actual_start = models.DateTimeField(null=True, blank=True)
+    actual_end = models.DateTimeField(null=True, blank=True)
+    setting = models.CharField(max_length=20, choices=SessionSetting, default=SessionSetting.IN_PERSON)
+    attendance = models.CharField(max_length=20, choices=Attendance, default=Attendance.ATTENDED)
+    # Derived, never typed: how long the session ran past its scheduled end (negative if early).
+    overrun = models.GeneratedField(
+        expression=F("actual_end") - F("scheduled_end"),
+        output_field=models.DurationField(),
+        db_persist=True,
+    )
+
+    signed_fields = (
+        "client",
+        "therapist",
+        "scheduled_start",
+        "scheduled_end",
+        "actual_start",
+        "actual_end",
+        "setting",
+        "attendance",
+        "documented_at",
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_start"]
+        constraints = [
+            *signature_constraints("session"),
+            models.CheckConstraint(condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"),
+            models.CheckConstraint(condition=Q(attendance__in=Attendance.values), name="session_attendance_valid"),
+            models.CheckConstraint(
+                condition=Q(scheduled_end__gt=F("scheduled_start")), name="session_scheduled_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_start__isnull=True, actual_end__isnull=True)
+                | Q(actual_start__isnull=False, actual_end__isnull=False, actual_end__gt=F("actual_start")),
+                name="session_actual_end_after_start",
+            ),
+            # Attended sessions have actual times; a no-show or late cancellation has none.
+            models.CheckConstraint(
+                condition=Q(attendance__in=ATTENDED, actual_start__isnull=False)
+                | (~Q(attendance__in=ATTENDED) & Q(actual_start__isnull=True)),
+                name="session_actual_times_match_attendance",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-scheduled_start"], name="session_client_start_idx"),
+            models.Index(fields=["therapist", "-scheduled_start"], name="session_therapist_start_idx"),
+            models.Index(
+                fields=["documented_at"], condition=Q(status=EntryStatus.DRAFT), name="session_unsigned_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {timezone.localtime(self.scheduled_start):%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.scheduled_start and self.scheduled_end and self.scheduled_end <= self.scheduled_start:
+            errors["scheduled_end"] = ValidationError(
+                "The scheduled end must be after the scheduled start.", code="end_before_start"
+            )
+        if self.actual_start and self.actual_end and self.actual_end <= self.actual_start:
+            errors["actual_end"] = ValidationError(
+                "The actual end must be after the actual start.", code="end_before_start"
+            )
+        if self.attendance in ATTENDED and not (self.actual_start and self.actual_end):
+            errors["actual_start"] = ValidationError(
+                "Give the actual start and end of an attended session.", code="actual_times_required"
+            )
+        if self.attendance not in ATTENDED and (self.actual_start or self.actual_end):
+            errors["actual_start"] = ValidationError(
+                "A no-show or late cancellation has no actual times.", code="actual_times_not_allowed"
+            )
+        if self.client_id and self.therapist_id and self.therapist.practice_id != self.client.practice_id:
+            errors["therapist"] = ValidationError(
+                "The therapist must belong to the client's practice.", code="therapist_not_in_practice"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def overrun_minutes(self) -> int | None:
+        if self.actual_end is None:
+            return None
+        return int((self.actual_end - self.scheduled_end).total_seconds() // 60)
+
+
+class IncidentQuerySet(ScopedQuerySet):
+    practice_path = "client__practice"
+    therapist_path = "client__therapist"
+
+
+class Incident(SignableEntry):
+    """A crossing or violation of a boundary, by either side."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="incidents")
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        help_text="Leave empty for an incident outside a session, such as an unannounced visit.",
+    )
+    agreement = models.ForeignKey(
+        "boundaries.BoundaryAgreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name="agreement touched",
+    )
+    category = models.CharField(max_length=20, choices=Category)
+    initiated_by = models.CharField(max_length=20, choices=Initiator)
+    planned = models.BooleanField(default=False, help_text="Was the crossing planned (for example, discussed beforehand)?")
+    provisional_classification = models.CharField(max_length=10, choices=Classification)
+    final_classification = models.CharField(
+        max_length=10, choices=Classification, blank=True, editable=False, help_text="Set by the supervisor."
+    )
+    # The supervisor's final classification where set, else the therapist's provisional one.
+    classification = models.GeneratedField(
+        expression=Coalesce(NullIf(F("final_classification"), Value("")), F("provisional_classification")),
+        output_field=models.CharField(max_length=10, choices=Classification),
+        db_persist=True,
+    )
+    harm = models.PositiveSmallIntegerField("harm level", choices=HarmLevel, default=HarmLevel.NONE)
+    location = models.CharField(max_length=20, choices=Location, default=Location.OFFICE)
+    occurred_at = models.DateTimeField("when it happened")
+    description = models.TextField("what happened")
+    rationale = models.TextField(blank=True)
+    client_consent = models.TextField(blank=True, help_text="Whether and how the client consented.")
+    consulted_with = models.CharField(max_length=200, blank=True)
+    consulted_on = models.DateField(null=True, blank=True)
+    consultation_advice = models.TextField(blank=True)
+    immediate_action = models.TextField(blank=True)
+    follow_up = models.TextField(blank=True)
+    follow_up_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up_due = models.DateField(null=True, blank=True)
+    follow_up_done_on = models.DateField(null=True, blank=True)
+
+    signed_fields = (
+        "client",
+        "session",
+        "agreement",
+        "category",
+        "initiated_by",
+        "planned",
+        "provisional_classification",
+        "harm",
+        "location",
+        "occurred_at",
+        "description",
+        "rationale",
+        "client_consent",
+        "consulted_with",
+        "consulted_on",
+        "consultation_advice",
+        "immediate_action",
+        "follow_up",
+        "follow_up_owner",
+        "follow_up_due",
+        "documented_at",
+    )
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            *signature_constraints("incident"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
+            models.CheckConstraint(condition=Q(initiated_by__in=Initiator.values), name="incident_initiator_valid"),
+            models.CheckConstraint(
+                condition=Q(provisional_classification__in=Classification.values),
+                name="incident_provisional_classification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_classification__in=["", *Classification.values]),
+                name="incident_final_classification_valid",
+            ),
+            models.CheckConstraint(condition=Q(harm__in=HarmLevel.values), name="incident_harm_valid"),
+            models.CheckConstraint(condition=Q(location__in=Location.values), name="incident_location_valid"),
+            models.CheckConstraint(condition=~Q(description=""), name="incident_description_required"),
+            # Nothing is documented before it happened: no incident in the future.
+            models.CheckConstraint(
+                condition=Q(occurred_at__lte=F("documented_at")), name="incident_not_in_future"
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_due__isnull=True) | ~Q(follow_up=""),
+                name="incident_follow_up_due_needs_action",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_done_on__isnull=True) | Q(follow_up_due__isnull=False),
+                name="incident_follow_up_done_needs_due",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-occurred_at"], name="incident_client_occurred_idx"),
+            models.Index(
+                fields=["documented_at"], condition=Q(status=EntryStatus.DRAFT), name="incident_unsigned_idx"
+            ),
+            models.Index(
+                fields=["follow_up_due"],
+                condition=Q(follow_up_due__isnull=False, follow_up_done_on__isnull=True),
+                name="incident_follow_up_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.get_category_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.occurred_at and self.occurred_at > (self.documented_at or timezone.now()):
+            errors["occurred_at"] = ValidationError("An incident cannot be in the future.", code="in_future")
+        if self.session_id and self.client_id and self.session.client_id != self.client_id:
+            errors["session"] = ValidationError("The session belongs to another client.", code="session_other_client")
+        if self.agreement_id and self.client_id:
+            if self.agreement.client_id != self.client_id:
+                errors["agreement"] = ValidationError(
+                    "The agreement belongs to another client.", code="agreement_other_client"
+                )
+            elif self.category and self.agreement.category != self.category:
+                errors["category"] = ValidationError(
+                    "The category must match the agreement's (%(category)s).",
+                    code="category_mismatch",
+                    params={"category": self.agreement.get_category_display()},
+                )
+        if self.follow_up_due and not self.follow_up.strip():
+            errors["follow_up"] = ValidationError("Say what the follow-up is.", code="follow_up_required")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_classification(self) -> str:
+        return self.final_classification or self.provisional_classification
+
+
+class AddendumQuerySet(ScopedQuerySet):
+    practice_path = "client__practice"
+    therapist_path = "client__therapist"
+
+
+class Addendum(models.Model):
+    """A dated correction to a signed session or incident, which is never edited itself."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="addenda")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
+    text = models.TextField()
+    reason = models.CharField(max_length=300)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AddendumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "addenda"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False, incident__isnull=True)
+                | Q(session__isnull=True, incident__isnull=False),
+                name="addendum_exactly_one_entry",
+            ),
+            models.CheckConstraint(condition=~Q(text="") & ~Q(reason=""), name="addendum_text_and_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.entry}"
+
+    @property
+    def entry(self):
+        return self.session or self.incident
+
+    def clean(self) -> None:
+        entry = self.session if self.session_id else self.incident if self.incident_id else None
+        if entry is None:
+            raise ValidationError("An addendum belongs to a session or an incident.", code="no_entry")
+        if entry.client_id != self.client_id:
+            raise ValidationError("The addendum's client must be the entry's client.", code="client_mismatch")
+        if not entry.is_signed:
+            raise ValidationError("Edit the draft instead: addenda are for signed entries.", code="entry_not_signed")

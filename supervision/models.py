@@ -1,0 +1,205 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Practice
+from accounts.scoping import ScopedQuerySet
+
+
+class RuleCode(models.TextChoices):
+    THERAPIST_HIGH_RISK = "therapist_high_risk", "Therapist-initiated high-risk incident"
+    SLIPPERY_SLOPE = "slippery_slope", "Slippery slope"
+    TIME_OVERRUNS = "time_overruns", "Repeated session overruns"
+    REPEATED_CATEGORY = "repeated_category", "Repeated incidents in one category"
+    DISCLOSURE_PATTERN = "disclosure_pattern", "Pattern of therapist self-disclosure"
+    MISSING_PRECAUTIONS = "missing_precautions", "Missing precautions"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up overdue"
+    UNSIGNED_ENTRY = "unsigned_entry", "Unsigned entry"
+    AGREEMENT_REVIEW_DUE = "agreement_review_due", "Agreement review due"
+    INTAKE_INCOMPLETE = "intake_incomplete", "Intake incomplete"
+    THERAPIST_PATTERN = "therapist_pattern", "Therapist-level pattern"
+
+
+# The one rule whose subject is the therapist rather than a client.
+THERAPIST_LEVEL_RULES = (RuleCode.THERAPIST_PATTERN,)
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RETURNED = "returned", "Returned for revision"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+# A flag in one of these is still being worked: at most one per rule and subject.
+OPEN_STATUSES = (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED, FlagStatus.RETURNED)
+CLOSED_STATUSES = (FlagStatus.RESOLVED, FlagStatus.DISMISSED)
+
+
+class Outcome(models.TextChoices):
+    DISCUSSED = "discussed", "Discussed in supervision"
+    CORRECTIVE_PLAN = "corrective_plan", "Corrective plan"
+    ETHICS_REFERRAL = "ethics_referral", "Referred for ethics consultation"
+    NO_ACTION = "no_action", "No action needed"
+    CONDITION_CLEARED = "condition_cleared", "Condition cleared"
+
+
+class FlagQuerySet(ScopedQuerySet):
+    practice_path = "practice"
+    therapist_path = "therapist"
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Flag(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="flags")
+    rule = models.CharField(max_length=32, choices=RuleCode)
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flags")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
+    severity = models.CharField(max_length=10, choices=Severity)
+    status = models.CharField(max_length=20, choices=FlagStatus, default=FlagStatus.OPEN)
+    summary = models.TextField(blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    acknowledge_by = models.DateTimeField("acknowledgement due by")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
+    # A digest of the evidence, so a flag closed by a supervisor is not reopened for the same facts.
+    evidence_fingerprint = models.CharField(max_length=64, blank=True)
+    incidents = models.ManyToManyField("sessions_log.Incident", blank=True, related_name="flags")
+    sessions = models.ManyToManyField("sessions_log.Session", blank=True, related_name="flags")
+    agreements = models.ManyToManyField("boundaries.BoundaryAgreement", blank=True, related_name="flags")
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rule__in=RuleCode.values), name="flag_rule_valid"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="flag_severity_valid"),
+            models.CheckConstraint(condition=Q(status__in=FlagStatus.values), name="flag_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=Outcome.values), name="flag_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__in=THERAPIST_LEVEL_RULES, client__isnull=True)
+                | (~Q(rule__in=THERAPIST_LEVEL_RULES) & Q(client__isnull=False)),
+                name="flag_subject_matches_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "client"],
+                condition=Q(status__in=OPEN_STATUSES, client__isnull=False),
+                name="flag_one_open_per_rule_client",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "therapist"],
+                condition=Q(status__in=OPEN_STATUSES, client__isnull=True),
+                name="flag_one_open_per_rule_therapist",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledge_by__gte=F("opened_at")), name="flag_acknowledge_due_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CLOSED_STATUSES, closed_at__isnull=False)
+                | (~Q(status__in=CLOSED_STATUSES) & Q(closed_at__isnull=True)),
+                name="flag_closed_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=FlagStatus.RESOLVED) | Q(outcome=""), name="flag_outcome_only_when_resolved"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practice", "status", "-opened_at"], name="flag_practice_status_idx"),
+            models.Index(fields=["therapist", "status"], name="flag_therapist_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.client or self.therapist
+        return f"{self.get_rule_display()} · {subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class FlagEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    EVIDENCE_UPDATED = "evidence_updated", "Evidence updated"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    COMMENTED = "commented", "Commented"
+    RETURNED = "returned", "Returned for revision"
+    CLASSIFIED = "classified", "Final classification set"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed as a false positive"
+    ESCALATED = "escalated", "Escalated to the practice admin"
+    AUTO_CLOSED = "auto_closed", "Closed: condition cleared"
+
+
+class FlagEventQuerySet(ScopedQuerySet):
+    practice_path = "flag__practice"
+    therapist_path = "flag__therapist"
+
+
+class FlagEvent(models.Model):
+    """One entry of a flag's decision history; the system's own events have no actor."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=FlagEventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FlagEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FlagEventKind.values), name="flag_event_kind_valid"),
+            # A dismissal and a plain comment say why; a bare one means nothing later.
+            models.CheckConstraint(
+                condition=~Q(kind__in=[FlagEventKind.DISMISSED, FlagEventKind.COMMENTED]) | ~Q(comment=""),
+                name="flag_event_comment_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[FlagEventKind.OPENED, FlagEventKind.EVIDENCE_UPDATED, FlagEventKind.AUTO_CLOSED])
+                | Q(actor__isnull=False),
+                name="flag_event_decision_has_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.flag}"
+
+
+class RuleSetting(models.Model):
+    """A practice's thresholds for one rule; missing keys fall back to the rule's defaults."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="rule_settings")
+    rule = models.CharField(max_length=32, choices=RuleCode)
+    enabled = models.BooleanField(default=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["practice", "rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "rule"], name="rule_setting_unique_per_practice"),
+            models.CheckConstraint(condition=Q(rule__in=RuleCode.values), name="rule_setting_rule_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice} · {self.get_rule_display()}"
