@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "accounts"
     verbose_name = "Accounts"
+
+
+class AllianceAdminConfig(admin_apps.AdminConfig):
+    """Installs ``AllianceAdminSite`` as ``admin.site``, so ``@admin.register`` uses it."""
+
+    default = False
+    default_site = "accounts.admin_site.AllianceAdminSite"

@@ -1,2 +1,78 @@
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.models import Role, SupervisionAssignment, User
+from boundaries.models import BoundaryAgreement
+from clients.models import Client
+from sessions_log.models import EntryStatus, Incident, Session
+from supervision.models import Flag
+
+
+@require_GET
 def home(request):
-    raise NotImplementedError
+    """Each role lands on what needs them now."""
+    user = request.user
+    if user.role == Role.PRACTICE_ADMIN and user.practice_id:
+        return _admin_home(request)
+    if user.role == Role.SUPERVISOR and user.practice_id:
+        return _supervisor_home(request)
+    if user.role == Role.THERAPIST and user.practice_id:
+        return _therapist_home(request)
+    return redirect("admin:index")
+
+
+def _therapist_home(request):
+    user = request.user
+    today = timezone.localdate()
+    clients = Client.objects.for_user(user).order_by("status", "code")
+    needs_me = {
+        "unsigned_sessions": Session.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
+        "unsigned_incidents": Incident.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
+        "follow_ups_due": Incident.objects.for_user(user)
+        .filter(follow_up_due__lte=today, follow_up_done_on__isnull=True)
+        .count(),
+        "reviews_due": BoundaryAgreement.objects.for_user(user)
+        .active()
+        .filter(next_review_on__lte=today)
+        .count(),
+        "open_flags": Flag.objects.for_user(user).open().count(),
+    }
+    return render(request, "accounts/home_therapist.html", {"clients": clients, "needs_me": needs_me})
+
+
+def _supervisor_home(request):
+    user = request.user
+    supervisees = user.supervisees().annotate(
+        client_count=Count("clients", filter=Q(clients__status="active"), distinct=True)
+    )
+    flags = (
+        Flag.objects.for_user(user)
+        .open()
+        .select_related("therapist", "client")
+        .order_by("acknowledge_by")[:20]
+    )
+    return render(
+        request,
+        "accounts/home_supervisor.html",
+        {"supervisees": supervisees, "flags": flags, "now": timezone.now()},
+    )
+
+
+def _admin_home(request):
+    user = request.user
+    practice_users = User.objects.for_user(user).filter(is_active=True)
+    supervised = SupervisionAssignment.objects.for_user(user).current().values("therapist")
+    unsupervised = practice_users.filter(role=Role.THERAPIST).exclude(pk__in=supervised)
+    counts = {
+        "therapists": practice_users.filter(role=Role.THERAPIST).count(),
+        "supervisors": practice_users.filter(role=Role.SUPERVISOR).count(),
+        "active_clients": Client.objects.for_user(user).active().count(),
+        "open_flags": Flag.objects.for_user(user).open().count(),
+    }
+    return render(
+        request,
+        "accounts/home_admin.html",
+        {"counts": counts, "unsupervised": unsupervised, "practice": user.practice},
+    )

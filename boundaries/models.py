@@ -85,13 +85,21 @@ class BoundaryAgreement(models.Model):
     class Meta:
         ordering = ["client", "category", "-version"]
         constraints = [
-            models.CheckConstraint(condition=Q(category__in=Category.values), name="agreement_category_valid"),
-            models.CheckConstraint(condition=Q(proposed_by__in=ProposedBy.values), name="agreement_proposed_by_valid"),
-            models.CheckConstraint(condition=Q(status__in=AgreementStatus.values), name="agreement_status_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="agreement_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_by__in=ProposedBy.values), name="agreement_proposed_by_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AgreementStatus.values), name="agreement_status_valid"
+            ),
             models.CheckConstraint(condition=~Q(terms=""), name="agreement_terms_required"),
             models.UniqueConstraint(fields=["chain", "version"], name="agreement_version_unique_in_chain"),
             models.UniqueConstraint(
-                fields=["chain"], condition=Q(status=AgreementStatus.ACTIVE), name="agreement_one_active_per_chain"
+                fields=["chain"],
+                condition=Q(status=AgreementStatus.ACTIVE),
+                name="agreement_one_active_per_chain",
             ),
             # One agreed position per category per client: a revision supersedes, never adds.
             models.UniqueConstraint(
@@ -117,7 +125,10 @@ class BoundaryAgreement(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(acknowledged_on__isnull=True, acknowledgement_method="")
-                | (Q(acknowledged_on__isnull=False) & Q(acknowledgement_method__in=AcknowledgementMethod.values)),
+                | (
+                    Q(acknowledged_on__isnull=False)
+                    & Q(acknowledgement_method__in=AcknowledgementMethod.values)
+                ),
                 name="agreement_acknowledgement_complete",
             ),
         ]

@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 
 from accounts.models import Practice, Role
 from accounts.scoping import ScopedQuerySet
@@ -33,9 +32,7 @@ class ClientQuerySet(ScopedQuerySet):
 
 class Client(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
-    therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
-    )
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients")
     code = models.CharField(
         "client code",
         max_length=20,
@@ -62,7 +59,9 @@ class Client(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["practice", "code"], name="client_code_unique_per_practice"),
             models.CheckConstraint(condition=Q(code__regex=CLIENT_CODE_PATTERN), name="client_code_format"),
-            models.CheckConstraint(condition=Q(setting__in=ClientSetting.values), name="client_setting_valid"),
+            models.CheckConstraint(
+                condition=Q(setting__in=ClientSetting.values), name="client_setting_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(status=ClientStatus.ACTIVE, discharged_on__isnull=True)
                 | Q(status=ClientStatus.DISCHARGED, discharged_on__isnull=False),
@@ -81,13 +80,23 @@ class Client(models.Model):
     def clean(self) -> None:
         if self.code:
             self.code = self.code.strip().upper()
-        if self.therapist_id and self.practice_id and (
-            self.therapist.role != Role.THERAPIST or self.therapist.practice_id != self.practice_id
+        if (
+            self.therapist_id
+            and self.practice_id
+            and (self.therapist.role != Role.THERAPIST or self.therapist.practice_id != self.practice_id)
         ):
             raise ValidationError(
-                {"therapist": ValidationError("Choose a therapist of this practice.", code="therapist_not_in_practice")}
+                {
+                    "therapist": ValidationError(
+                        "Choose a therapist of this practice.", code="therapist_not_in_practice"
+                    )
+                }
             )
         if self.discharged_on and self.intake_date and self.discharged_on < self.intake_date:
             raise ValidationError(
-                {"discharged_on": ValidationError("Discharge cannot come before intake.", code="discharge_before_intake")}
+                {
+                    "discharged_on": ValidationError(
+                        "Discharge cannot come before intake.", code="discharge_before_intake"
+                    )
+                }
             )

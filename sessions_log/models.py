@@ -87,7 +87,12 @@ class SignableEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     status = models.CharField(max_length=10, choices=EntryStatus, default=EntryStatus.DRAFT, editable=False)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     signed_at = models.DateTimeField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -163,8 +168,12 @@ class Session(SignableEntry):
         ordering = ["-scheduled_start"]
         constraints = [
             *signature_constraints("session"),
-            models.CheckConstraint(condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"),
-            models.CheckConstraint(condition=Q(attendance__in=Attendance.values), name="session_attendance_valid"),
+            models.CheckConstraint(
+                condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance__in=Attendance.values), name="session_attendance_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(scheduled_end__gt=F("scheduled_start")), name="session_scheduled_end_after_start"
             ),
@@ -250,7 +259,9 @@ class Incident(SignableEntry):
     )
     category = models.CharField(max_length=20, choices=Category)
     initiated_by = models.CharField(max_length=20, choices=Initiator)
-    planned = models.BooleanField(default=False, help_text="Was the crossing planned (for example, discussed beforehand)?")
+    planned = models.BooleanField(
+        default=False, help_text="Was the crossing planned (for example, discussed beforehand)?"
+    )
     provisional_classification = models.CharField(max_length=10, choices=Classification)
     final_classification = models.CharField(
         max_length=10, choices=Classification, blank=True, editable=False, help_text="Set by the supervisor."
@@ -309,7 +320,9 @@ class Incident(SignableEntry):
         constraints = [
             *signature_constraints("incident"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
-            models.CheckConstraint(condition=Q(initiated_by__in=Initiator.values), name="incident_initiator_valid"),
+            models.CheckConstraint(
+                condition=Q(initiated_by__in=Initiator.values), name="incident_initiator_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(provisional_classification__in=Classification.values),
                 name="incident_provisional_classification_valid",
@@ -347,14 +360,18 @@ class Incident(SignableEntry):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} · {self.get_category_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d}"
+        return (
+            f"{self.client} · {self.get_category_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d}"
+        )
 
     def clean(self) -> None:
         errors = {}
         if self.occurred_at and self.occurred_at > (self.documented_at or timezone.now()):
             errors["occurred_at"] = ValidationError("An incident cannot be in the future.", code="in_future")
         if self.session_id and self.client_id and self.session.client_id != self.client_id:
-            errors["session"] = ValidationError("The session belongs to another client.", code="session_other_client")
+            errors["session"] = ValidationError(
+                "The session belongs to another client.", code="session_other_client"
+            )
         if self.agreement_id and self.client_id:
             if self.agreement.client_id != self.client_id:
                 errors["agreement"] = ValidationError(
@@ -385,8 +402,12 @@ class Addendum(models.Model):
     """A dated correction to a signed session or incident, which is never edited itself."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="addenda")
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda")
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda"
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda"
+    )
     text = models.TextField()
     reason = models.CharField(max_length=300)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -403,7 +424,9 @@ class Addendum(models.Model):
                 | Q(session__isnull=True, incident__isnull=False),
                 name="addendum_exactly_one_entry",
             ),
-            models.CheckConstraint(condition=~Q(text="") & ~Q(reason=""), name="addendum_text_and_reason_required"),
+            models.CheckConstraint(
+                condition=~Q(text="") & ~Q(reason=""), name="addendum_text_and_reason_required"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -420,4 +443,6 @@ class Addendum(models.Model):
         if entry.client_id != self.client_id:
             raise ValidationError("The addendum's client must be the entry's client.", code="client_mismatch")
         if not entry.is_signed:
-            raise ValidationError("Edit the draft instead: addenda are for signed entries.", code="entry_not_signed")
+            raise ValidationError(
+                "Edit the draft instead: addenda are for signed entries.", code="entry_not_signed"
+            )

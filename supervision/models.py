@@ -117,7 +117,8 @@ class Flag(models.Model):
                 name="flag_closed_at_matches_status",
             ),
             models.CheckConstraint(
-                condition=Q(status=FlagStatus.RESOLVED) | Q(outcome=""), name="flag_outcome_only_when_resolved"
+                condition=Q(status=FlagStatus.RESOLVED) | Q(outcome=""),
+                name="flag_outcome_only_when_resolved",
             ),
         ]
         indexes = [
@@ -175,7 +176,9 @@ class FlagEvent(models.Model):
                 name="flag_event_comment_required",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=[FlagEventKind.OPENED, FlagEventKind.EVIDENCE_UPDATED, FlagEventKind.AUTO_CLOSED])
+                condition=Q(
+                    kind__in=[FlagEventKind.OPENED, FlagEventKind.EVIDENCE_UPDATED, FlagEventKind.AUTO_CLOSED]
+                )
                 | Q(actor__isnull=False),
                 name="flag_event_decision_has_actor",
             ),

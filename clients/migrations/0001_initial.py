@@ -7,33 +7,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A pseudonymous code such as RS-0142; never a name or date of birth.', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{2,19}$', code='invalid_client_code', message='Use 3 to 20 capital letters, digits or hyphens (no names or dates of birth).')], verbose_name='client code')),
-                ('intake_date', models.DateField()),
-                ('setting', models.CharField(choices=[('in_person', 'In person'), ('telehealth', 'Telehealth'), ('mixed', 'Mixed')], default='in_person', max_length=20)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('discharged', 'Discharged')], default='active', max_length=20)),
-                ('discharged_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='accounts.practice')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A pseudonymous code such as RS-0142; never a name or date of birth.",
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9-]{2,19}$",
+                                code="invalid_client_code",
+                                message="Use 3 to 20 capital letters, digits or hyphens (no names or dates of birth).",
+                            )
+                        ],
+                        verbose_name="client code",
+                    ),
+                ),
+                ("intake_date", models.DateField()),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("telehealth", "Telehealth"),
+                            ("mixed", "Mixed"),
+                        ],
+                        default="in_person",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("discharged", "Discharged")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("discharged_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="accounts.practice",
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
-                'indexes': [models.Index(fields=['therapist', 'status'], name='client_therapist_status_idx')],
-                'constraints': [models.UniqueConstraint(fields=('practice', 'code'), name='client_code_unique_per_practice'), models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z0-9][A-Z0-9-]{2,19}$')), name='client_code_format'), models.CheckConstraint(condition=models.Q(('setting__in', ['in_person', 'telehealth', 'mixed'])), name='client_setting_valid'), models.CheckConstraint(condition=models.Q(models.Q(('discharged_on__isnull', True), ('status', 'active')), models.Q(('discharged_on__isnull', False), ('status', 'discharged')), _connector='OR'), name='client_discharge_date_matches_status'), models.CheckConstraint(condition=models.Q(('discharged_on__isnull', True), ('discharged_on__gte', models.F('intake_date')), _connector='OR'), name='client_discharged_after_intake')],
+                "ordering": ["code"],
+                "indexes": [models.Index(fields=["therapist", "status"], name="client_therapist_status_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("practice", "code"), name="client_code_unique_per_practice"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[A-Z0-9][A-Z0-9-]{2,19}$")),
+                        name="client_code_format",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("setting__in", ["in_person", "telehealth", "mixed"])),
+                        name="client_setting_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("discharged_on__isnull", True), ("status", "active")),
+                            models.Q(("discharged_on__isnull", False), ("status", "discharged")),
+                            _connector="OR",
+                        ),
+                        name="client_discharge_date_matches_status",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("discharged_on__isnull", True),
+                            ("discharged_on__gte", models.F("intake_date")),
+                            _connector="OR",
+                        ),
+                        name="client_discharged_after_intake",
+                    ),
+                ],
             },
         ),
     ]

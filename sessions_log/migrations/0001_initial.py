@@ -9,209 +9,603 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('boundaries', '0001_initial'),
-        ('clients', '0001_initial'),
+        ("boundaries", "0001_initial"),
+        ("clients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('documented_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('signed', 'Signed')], default='draft', editable=False, max_length=10)),
-                ('signed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('content_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('scheduled_start', models.DateTimeField()),
-                ('scheduled_end', models.DateTimeField()),
-                ('actual_start', models.DateTimeField(blank=True, null=True)),
-                ('actual_end', models.DateTimeField(blank=True, null=True)),
-                ('setting', models.CharField(choices=[('in_person', 'In person'), ('telehealth', 'Telehealth'), ('phone', 'Phone')], default='in_person', max_length=20)),
-                ('attendance', models.CharField(choices=[('attended', 'Attended'), ('late', 'Late'), ('no_show', 'No-show'), ('late_cancellation', 'Late cancellation')], default='attended', max_length=20)),
-                ('overrun', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('actual_end'), '-', models.F('scheduled_end')), output_field=models.DurationField())),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='clients.client')),
-                ('signed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("documented_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("signed", "Signed")],
+                        default="draft",
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("content_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("scheduled_start", models.DateTimeField()),
+                ("scheduled_end", models.DateTimeField()),
+                ("actual_start", models.DateTimeField(blank=True, null=True)),
+                ("actual_end", models.DateTimeField(blank=True, null=True)),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("telehealth", "Telehealth"),
+                            ("phone", "Phone"),
+                        ],
+                        default="in_person",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "attendance",
+                    models.CharField(
+                        choices=[
+                            ("attended", "Attended"),
+                            ("late", "Late"),
+                            ("no_show", "No-show"),
+                            ("late_cancellation", "Late cancellation"),
+                        ],
+                        default="attended",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "overrun",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            models.F("actual_end"), "-", models.F("scheduled_end")
+                        ),
+                        output_field=models.DurationField(),
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-scheduled_start'],
+                "ordering": ["-scheduled_start"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('documented_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('signed', 'Signed')], default='draft', editable=False, max_length=10)),
-                ('signed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('content_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('category', models.CharField(choices=[('time', 'Time'), ('physical', 'Physical contact and space'), ('disclosure', 'Self-disclosure'), ('dual_relationship', 'Dual or multiple relationships'), ('communication', 'Contact outside sessions'), ('gifts_money', 'Gifts, fees and money'), ('online', 'Online and social media')], max_length=20)),
-                ('initiated_by', models.CharField(choices=[('therapist', 'Therapist'), ('client', 'Client'), ('third_party', 'Third party')], max_length=20)),
-                ('planned', models.BooleanField(default=False, help_text='Was the crossing planned (for example, discussed beforehand)?')),
-                ('provisional_classification', models.CharField(choices=[('crossing', 'Crossing'), ('violation', 'Violation')], max_length=10)),
-                ('final_classification', models.CharField(blank=True, choices=[('crossing', 'Crossing'), ('violation', 'Violation')], editable=False, help_text='Set by the supervisor.', max_length=10)),
-                ('classification', models.GeneratedField(db_persist=True, expression=django.db.models.functions.comparison.Coalesce(django.db.models.functions.comparison.NullIf(models.F('final_classification'), models.Value('')), models.F('provisional_classification')), output_field=models.CharField(choices=[('crossing', 'Crossing'), ('violation', 'Violation')], max_length=10))),
-                ('harm', models.PositiveSmallIntegerField(choices=[(0, 'None'), (1, 'Low'), (2, 'Moderate'), (3, 'Severe')], default=0, verbose_name='harm level')),
-                ('location', models.CharField(choices=[('office', 'In the office'), ('outside_office', 'Outside the office'), ('online', 'Online')], default='office', max_length=20)),
-                ('occurred_at', models.DateTimeField(verbose_name='when it happened')),
-                ('description', models.TextField(verbose_name='what happened')),
-                ('rationale', models.TextField(blank=True)),
-                ('client_consent', models.TextField(blank=True, help_text='Whether and how the client consented.')),
-                ('consulted_with', models.CharField(blank=True, max_length=200)),
-                ('consulted_on', models.DateField(blank=True, null=True)),
-                ('consultation_advice', models.TextField(blank=True)),
-                ('immediate_action', models.TextField(blank=True)),
-                ('follow_up', models.TextField(blank=True)),
-                ('follow_up_due', models.DateField(blank=True, null=True)),
-                ('follow_up_done_on', models.DateField(blank=True, null=True)),
-                ('agreement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='boundaries.boundaryagreement', verbose_name='agreement touched')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='clients.client')),
-                ('follow_up_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(blank=True, help_text='Leave empty for an incident outside a session, such as an unannounced visit.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='sessions_log.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("documented_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("signed", "Signed")],
+                        default="draft",
+                        editable=False,
+                        max_length=10,
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("content_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("time", "Time"),
+                            ("physical", "Physical contact and space"),
+                            ("disclosure", "Self-disclosure"),
+                            ("dual_relationship", "Dual or multiple relationships"),
+                            ("communication", "Contact outside sessions"),
+                            ("gifts_money", "Gifts, fees and money"),
+                            ("online", "Online and social media"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "initiated_by",
+                    models.CharField(
+                        choices=[
+                            ("therapist", "Therapist"),
+                            ("client", "Client"),
+                            ("third_party", "Third party"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "planned",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Was the crossing planned (for example, discussed beforehand)?",
+                    ),
+                ),
+                (
+                    "provisional_classification",
+                    models.CharField(
+                        choices=[("crossing", "Crossing"), ("violation", "Violation")], max_length=10
+                    ),
+                ),
+                (
+                    "final_classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[("crossing", "Crossing"), ("violation", "Violation")],
+                        editable=False,
+                        help_text="Set by the supervisor.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "classification",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.comparison.Coalesce(
+                            django.db.models.functions.comparison.NullIf(
+                                models.F("final_classification"), models.Value("")
+                            ),
+                            models.F("provisional_classification"),
+                        ),
+                        output_field=models.CharField(
+                            choices=[("crossing", "Crossing"), ("violation", "Violation")], max_length=10
+                        ),
+                    ),
+                ),
+                (
+                    "harm",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "None"), (1, "Low"), (2, "Moderate"), (3, "Severe")],
+                        default=0,
+                        verbose_name="harm level",
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        choices=[
+                            ("office", "In the office"),
+                            ("outside_office", "Outside the office"),
+                            ("online", "Online"),
+                        ],
+                        default="office",
+                        max_length=20,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="when it happened")),
+                ("description", models.TextField(verbose_name="what happened")),
+                ("rationale", models.TextField(blank=True)),
+                (
+                    "client_consent",
+                    models.TextField(blank=True, help_text="Whether and how the client consented."),
+                ),
+                ("consulted_with", models.CharField(blank=True, max_length=200)),
+                ("consulted_on", models.DateField(blank=True, null=True)),
+                ("consultation_advice", models.TextField(blank=True)),
+                ("immediate_action", models.TextField(blank=True)),
+                ("follow_up", models.TextField(blank=True)),
+                ("follow_up_due", models.DateField(blank=True, null=True)),
+                ("follow_up_done_on", models.DateField(blank=True, null=True)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="boundaries.boundaryagreement",
+                        verbose_name="agreement touched",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "follow_up_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for an incident outside a session, such as an unannounced visit.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="sessions_log.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
+                "ordering": ["-occurred_at"],
             },
         ),
         migrations.CreateModel(
-            name='Addendum',
+            name="Addendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('reason', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='clients.client')),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='sessions_log.incident')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='sessions_log.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("reason", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="sessions_log.incident",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="sessions_log.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'addenda',
-                'ordering': ['created_at'],
+                "verbose_name_plural": "addenda",
+                "ordering": ["created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['client', '-scheduled_start'], name='session_client_start_idx'),
+            model_name="session",
+            index=models.Index(fields=["client", "-scheduled_start"], name="session_client_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['therapist', '-scheduled_start'], name='session_therapist_start_idx'),
+            model_name="session",
+            index=models.Index(fields=["therapist", "-scheduled_start"], name="session_therapist_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(condition=models.Q(('status', 'draft')), fields=['documented_at'], name='session_unsigned_idx'),
+            model_name="session",
+            index=models.Index(
+                condition=models.Q(("status", "draft")), fields=["documented_at"], name="session_unsigned_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'signed'])), name='session_status_valid'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "signed"])), name="session_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('content_hash__regex', '^[0-9a-f]{64}$'), ('signed_at__isnull', False), ('signed_by__isnull', False), ('status', 'signed')), models.Q(('content_hash', ''), ('signed_at__isnull', True), ('signed_by__isnull', True), ('status', 'draft')), _connector='OR'), name='session_signature_complete'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("content_hash__regex", "^[0-9a-f]{64}$"),
+                        ("signed_at__isnull", False),
+                        ("signed_by__isnull", False),
+                        ("status", "signed"),
+                    ),
+                    models.Q(
+                        ("content_hash", ""),
+                        ("signed_at__isnull", True),
+                        ("signed_by__isnull", True),
+                        ("status", "draft"),
+                    ),
+                    _connector="OR",
+                ),
+                name="session_signature_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_at__isnull', True), ('signed_at__gte', models.F('documented_at')), _connector='OR'), name='session_signed_after_documented'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_at__isnull", True),
+                    ("signed_at__gte", models.F("documented_at")),
+                    _connector="OR",
+                ),
+                name="session_signed_after_documented",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('setting__in', ['in_person', 'telehealth', 'phone'])), name='session_setting_valid'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("setting__in", ["in_person", "telehealth", "phone"])),
+                name="session_setting_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('attendance__in', ['attended', 'late', 'no_show', 'late_cancellation'])), name='session_attendance_valid'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attendance__in", ["attended", "late", "no_show", "late_cancellation"])),
+                name="session_attendance_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('scheduled_end__gt', models.F('scheduled_start'))), name='session_scheduled_end_after_start'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("scheduled_end__gt", models.F("scheduled_start"))),
+                name="session_scheduled_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('actual_end__isnull', True), ('actual_start__isnull', True)), models.Q(('actual_end__gt', models.F('actual_start')), ('actual_end__isnull', False), ('actual_start__isnull', False)), _connector='OR'), name='session_actual_end_after_start'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("actual_end__isnull", True), ("actual_start__isnull", True)),
+                    models.Q(
+                        ("actual_end__gt", models.F("actual_start")),
+                        ("actual_end__isnull", False),
+                        ("actual_start__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="session_actual_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('actual_start__isnull', False), ('attendance__in', ('attended', 'late'))), models.Q(models.Q(('attendance__in', ('attended', 'late')), _negated=True), ('actual_start__isnull', True)), _connector='OR'), name='session_actual_times_match_attendance'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("actual_start__isnull", False), ("attendance__in", ("attended", "late"))),
+                    models.Q(
+                        models.Q(("attendance__in", ("attended", "late")), _negated=True),
+                        ("actual_start__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="session_actual_times_match_attendance",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['client', '-occurred_at'], name='incident_client_occurred_idx'),
+            model_name="incident",
+            index=models.Index(fields=["client", "-occurred_at"], name="incident_client_occurred_idx"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('status', 'draft')), fields=['documented_at'], name='incident_unsigned_idx'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("status", "draft")),
+                fields=["documented_at"],
+                name="incident_unsigned_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('follow_up_done_on__isnull', True), ('follow_up_due__isnull', False)), fields=['follow_up_due'], name='incident_follow_up_open_idx'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("follow_up_done_on__isnull", True), ("follow_up_due__isnull", False)),
+                fields=["follow_up_due"],
+                name="incident_follow_up_open_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'signed'])), name='incident_status_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "signed"])), name="incident_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('content_hash__regex', '^[0-9a-f]{64}$'), ('signed_at__isnull', False), ('signed_by__isnull', False), ('status', 'signed')), models.Q(('content_hash', ''), ('signed_at__isnull', True), ('signed_by__isnull', True), ('status', 'draft')), _connector='OR'), name='incident_signature_complete'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("content_hash__regex", "^[0-9a-f]{64}$"),
+                        ("signed_at__isnull", False),
+                        ("signed_by__isnull", False),
+                        ("status", "signed"),
+                    ),
+                    models.Q(
+                        ("content_hash", ""),
+                        ("signed_at__isnull", True),
+                        ("signed_by__isnull", True),
+                        ("status", "draft"),
+                    ),
+                    _connector="OR",
+                ),
+                name="incident_signature_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_at__isnull', True), ('signed_at__gte', models.F('documented_at')), _connector='OR'), name='incident_signed_after_documented'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_at__isnull", True),
+                    ("signed_at__gte", models.F("documented_at")),
+                    _connector="OR",
+                ),
+                name="incident_signed_after_documented",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['time', 'physical', 'disclosure', 'dual_relationship', 'communication', 'gifts_money', 'online'])), name='incident_category_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "category__in",
+                        [
+                            "time",
+                            "physical",
+                            "disclosure",
+                            "dual_relationship",
+                            "communication",
+                            "gifts_money",
+                            "online",
+                        ],
+                    )
+                ),
+                name="incident_category_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('initiated_by__in', ['therapist', 'client', 'third_party'])), name='incident_initiator_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("initiated_by__in", ["therapist", "client", "third_party"])),
+                name="incident_initiator_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('provisional_classification__in', ['crossing', 'violation'])), name='incident_provisional_classification_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("provisional_classification__in", ["crossing", "violation"])),
+                name="incident_provisional_classification_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('final_classification__in', ['', 'crossing', 'violation'])), name='incident_final_classification_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("final_classification__in", ["", "crossing", "violation"])),
+                name="incident_final_classification_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('harm__in', [0, 1, 2, 3])), name='incident_harm_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("harm__in", [0, 1, 2, 3])), name="incident_harm_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('location__in', ['office', 'outside_office', 'online'])), name='incident_location_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("location__in", ["office", "outside_office", "online"])),
+                name="incident_location_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('description', ''), _negated=True), name='incident_description_required'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("description", ""), _negated=True), name="incident_description_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('occurred_at__lte', models.F('documented_at'))), name='incident_not_in_future'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("occurred_at__lte", models.F("documented_at"))),
+                name="incident_not_in_future",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('follow_up_due__isnull', True), models.Q(('follow_up', ''), _negated=True), _connector='OR'), name='incident_follow_up_due_needs_action'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("follow_up_due__isnull", True),
+                    models.Q(("follow_up", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="incident_follow_up_due_needs_action",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('follow_up_done_on__isnull', True), ('follow_up_due__isnull', False), _connector='OR'), name='incident_follow_up_done_needs_due'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("follow_up_done_on__isnull", True), ("follow_up_due__isnull", False), _connector="OR"
+                ),
+                name="incident_follow_up_done_needs_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='addendum',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('incident__isnull', True), ('session__isnull', False)), models.Q(('incident__isnull', False), ('session__isnull', True)), _connector='OR'), name='addendum_exactly_one_entry'),
+            model_name="addendum",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("incident__isnull", True), ("session__isnull", False)),
+                    models.Q(("incident__isnull", False), ("session__isnull", True)),
+                    _connector="OR",
+                ),
+                name="addendum_exactly_one_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='addendum',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('text', ''), _negated=True), models.Q(('reason', ''), _negated=True)), name='addendum_text_and_reason_required'),
+            model_name="addendum",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("text", ""), _negated=True), models.Q(("reason", ""), _negated=True)
+                ),
+                name="addendum_text_and_reason_required",
+            ),
         ),
     ]

@@ -7,137 +7,429 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('boundaries', '0001_initial'),
-        ('clients', '0001_initial'),
-        ('sessions_log', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("boundaries", "0001_initial"),
+        ("clients", "0001_initial"),
+        ("sessions_log", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('therapist_high_risk', 'Therapist-initiated high-risk incident'), ('slippery_slope', 'Slippery slope'), ('time_overruns', 'Repeated session overruns'), ('repeated_category', 'Repeated incidents in one category'), ('disclosure_pattern', 'Pattern of therapist self-disclosure'), ('missing_precautions', 'Missing precautions'), ('follow_up_overdue', 'Follow-up overdue'), ('unsigned_entry', 'Unsigned entry'), ('agreement_review_due', 'Agreement review due'), ('intake_incomplete', 'Intake incomplete'), ('therapist_pattern', 'Therapist-level pattern')], max_length=32)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('returned', 'Returned for revision'), ('resolved', 'Resolved'), ('dismissed', 'Dismissed')], default='open', max_length=20)),
-                ('summary', models.TextField(blank=True)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('acknowledge_by', models.DateTimeField(verbose_name='acknowledgement due by')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('discussed', 'Discussed in supervision'), ('corrective_plan', 'Corrective plan'), ('ethics_referral', 'Referred for ethics consultation'), ('no_action', 'No action needed'), ('condition_cleared', 'Condition cleared')], max_length=20)),
-                ('evidence_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('agreements', models.ManyToManyField(blank=True, related_name='flags', to='boundaries.boundaryagreement')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='clients.client')),
-                ('incidents', models.ManyToManyField(blank=True, related_name='flags', to='sessions_log.incident')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='accounts.practice')),
-                ('sessions', models.ManyToManyField(blank=True, related_name='flags', to='sessions_log.session')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("therapist_high_risk", "Therapist-initiated high-risk incident"),
+                            ("slippery_slope", "Slippery slope"),
+                            ("time_overruns", "Repeated session overruns"),
+                            ("repeated_category", "Repeated incidents in one category"),
+                            ("disclosure_pattern", "Pattern of therapist self-disclosure"),
+                            ("missing_precautions", "Missing precautions"),
+                            ("follow_up_overdue", "Follow-up overdue"),
+                            ("unsigned_entry", "Unsigned entry"),
+                            ("agreement_review_due", "Agreement review due"),
+                            ("intake_incomplete", "Intake incomplete"),
+                            ("therapist_pattern", "Therapist-level pattern"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("returned", "Returned for revision"),
+                            ("resolved", "Resolved"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("acknowledge_by", models.DateTimeField(verbose_name="acknowledgement due by")),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("discussed", "Discussed in supervision"),
+                            ("corrective_plan", "Corrective plan"),
+                            ("ethics_referral", "Referred for ethics consultation"),
+                            ("no_action", "No action needed"),
+                            ("condition_cleared", "Condition cleared"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("evidence_fingerprint", models.CharField(blank=True, max_length=64)),
+                (
+                    "agreements",
+                    models.ManyToManyField(
+                        blank=True, related_name="flags", to="boundaries.boundaryagreement"
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "incidents",
+                    models.ManyToManyField(blank=True, related_name="flags", to="sessions_log.incident"),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="accounts.practice",
+                    ),
+                ),
+                (
+                    "sessions",
+                    models.ManyToManyField(blank=True, related_name="flags", to="sessions_log.session"),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='FlagEvent',
+            name="FlagEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('evidence_updated', 'Evidence updated'), ('acknowledged', 'Acknowledged'), ('commented', 'Commented'), ('returned', 'Returned for revision'), ('classified', 'Final classification set'), ('resolved', 'Resolved'), ('dismissed', 'Dismissed as a false positive'), ('escalated', 'Escalated to the practice admin'), ('auto_closed', 'Closed: condition cleared')], max_length=20)),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('flag', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='supervision.flag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("evidence_updated", "Evidence updated"),
+                            ("acknowledged", "Acknowledged"),
+                            ("commented", "Commented"),
+                            ("returned", "Returned for revision"),
+                            ("classified", "Final classification set"),
+                            ("resolved", "Resolved"),
+                            ("dismissed", "Dismissed as a false positive"),
+                            ("escalated", "Escalated to the practice admin"),
+                            ("auto_closed", "Closed: condition cleared"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="supervision.flag",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RuleSetting',
+            name="RuleSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('therapist_high_risk', 'Therapist-initiated high-risk incident'), ('slippery_slope', 'Slippery slope'), ('time_overruns', 'Repeated session overruns'), ('repeated_category', 'Repeated incidents in one category'), ('disclosure_pattern', 'Pattern of therapist self-disclosure'), ('missing_precautions', 'Missing precautions'), ('follow_up_overdue', 'Follow-up overdue'), ('unsigned_entry', 'Unsigned entry'), ('agreement_review_due', 'Agreement review due'), ('intake_incomplete', 'Intake incomplete'), ('therapist_pattern', 'Therapist-level pattern')], max_length=32)),
-                ('enabled', models.BooleanField(default=True)),
-                ('thresholds', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rule_settings', to='accounts.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("therapist_high_risk", "Therapist-initiated high-risk incident"),
+                            ("slippery_slope", "Slippery slope"),
+                            ("time_overruns", "Repeated session overruns"),
+                            ("repeated_category", "Repeated incidents in one category"),
+                            ("disclosure_pattern", "Pattern of therapist self-disclosure"),
+                            ("missing_precautions", "Missing precautions"),
+                            ("follow_up_overdue", "Follow-up overdue"),
+                            ("unsigned_entry", "Unsigned entry"),
+                            ("agreement_review_due", "Agreement review due"),
+                            ("intake_incomplete", "Intake incomplete"),
+                            ("therapist_pattern", "Therapist-level pattern"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("thresholds", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rule_settings",
+                        to="accounts.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['practice', 'rule'],
+                "ordering": ["practice", "rule"],
             },
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['practice', 'status', '-opened_at'], name='flag_practice_status_idx'),
+            model_name="flag",
+            index=models.Index(fields=["practice", "status", "-opened_at"], name="flag_practice_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['therapist', 'status'], name='flag_therapist_status_idx'),
+            model_name="flag",
+            index=models.Index(fields=["therapist", "status"], name="flag_therapist_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('rule__in', ['therapist_high_risk', 'slippery_slope', 'time_overruns', 'repeated_category', 'disclosure_pattern', 'missing_precautions', 'follow_up_overdue', 'unsigned_entry', 'agreement_review_due', 'intake_incomplete', 'therapist_pattern'])), name='flag_rule_valid'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "rule__in",
+                        [
+                            "therapist_high_risk",
+                            "slippery_slope",
+                            "time_overruns",
+                            "repeated_category",
+                            "disclosure_pattern",
+                            "missing_precautions",
+                            "follow_up_overdue",
+                            "unsigned_entry",
+                            "agreement_review_due",
+                            "intake_incomplete",
+                            "therapist_pattern",
+                        ],
+                    )
+                ),
+                name="flag_rule_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__in', ['critical', 'high', 'medium', 'low'])), name='flag_severity_valid'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__in", ["critical", "high", "medium", "low"])),
+                name="flag_severity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'acknowledged', 'returned', 'resolved', 'dismissed'])), name='flag_status_valid'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["open", "acknowledged", "returned", "resolved", "dismissed"])
+                ),
+                name="flag_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome', ''), ('outcome__in', ['discussed', 'corrective_plan', 'ethics_referral', 'no_action', 'condition_cleared']), _connector='OR'), name='flag_outcome_valid'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("outcome", ""),
+                    (
+                        "outcome__in",
+                        ["discussed", "corrective_plan", "ethics_referral", "no_action", "condition_cleared"],
+                    ),
+                    _connector="OR",
+                ),
+                name="flag_outcome_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('client__isnull', True), ('rule__in', ('therapist_pattern',))), models.Q(models.Q(('rule__in', ('therapist_pattern',)), _negated=True), ('client__isnull', False)), _connector='OR'), name='flag_subject_matches_rule'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("client__isnull", True), ("rule__in", ("therapist_pattern",))),
+                    models.Q(
+                        models.Q(("rule__in", ("therapist_pattern",)), _negated=True),
+                        ("client__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="flag_subject_matches_rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.UniqueConstraint(condition=models.Q(('client__isnull', False), ('status__in', ('open', 'acknowledged', 'returned'))), fields=('rule', 'client'), name='flag_one_open_per_rule_client'),
+            model_name="flag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("client__isnull", False), ("status__in", ("open", "acknowledged", "returned"))
+                ),
+                fields=("rule", "client"),
+                name="flag_one_open_per_rule_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.UniqueConstraint(condition=models.Q(('client__isnull', True), ('status__in', ('open', 'acknowledged', 'returned'))), fields=('rule', 'therapist'), name='flag_one_open_per_rule_therapist'),
+            model_name="flag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("client__isnull", True), ("status__in", ("open", "acknowledged", "returned"))
+                ),
+                fields=("rule", "therapist"),
+                name="flag_one_open_per_rule_therapist",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('acknowledge_by__gte', models.F('opened_at'))), name='flag_acknowledge_due_after_opening'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("acknowledge_by__gte", models.F("opened_at"))),
+                name="flag_acknowledge_due_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('status__in', ('resolved', 'dismissed'))), models.Q(models.Q(('status__in', ('resolved', 'dismissed')), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='flag_closed_at_matches_status'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at__isnull", False), ("status__in", ("resolved", "dismissed"))),
+                    models.Q(
+                        models.Q(("status__in", ("resolved", "dismissed")), _negated=True),
+                        ("closed_at__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="flag_closed_at_matches_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'resolved'), ('outcome', ''), _connector='OR'), name='flag_outcome_only_when_resolved'),
+            model_name="flag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "resolved"), ("outcome", ""), _connector="OR"),
+                name="flag_outcome_only_when_resolved",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flagevent',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['opened', 'evidence_updated', 'acknowledged', 'commented', 'returned', 'classified', 'resolved', 'dismissed', 'escalated', 'auto_closed'])), name='flag_event_kind_valid'),
+            model_name="flagevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "opened",
+                            "evidence_updated",
+                            "acknowledged",
+                            "commented",
+                            "returned",
+                            "classified",
+                            "resolved",
+                            "dismissed",
+                            "escalated",
+                            "auto_closed",
+                        ],
+                    )
+                ),
+                name="flag_event_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flagevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['dismissed', 'commented']), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='flag_event_comment_required'),
+            model_name="flagevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["dismissed", "commented"]), _negated=True),
+                    models.Q(("comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="flag_event_comment_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flagevent',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['opened', 'evidence_updated', 'auto_closed']), ('actor__isnull', False), _connector='OR'), name='flag_event_decision_has_actor'),
+            model_name="flagevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["opened", "evidence_updated", "auto_closed"]),
+                    ("actor__isnull", False),
+                    _connector="OR",
+                ),
+                name="flag_event_decision_has_actor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulesetting',
-            constraint=models.UniqueConstraint(fields=('practice', 'rule'), name='rule_setting_unique_per_practice'),
+            model_name="rulesetting",
+            constraint=models.UniqueConstraint(
+                fields=("practice", "rule"), name="rule_setting_unique_per_practice"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rulesetting',
-            constraint=models.CheckConstraint(condition=models.Q(('rule__in', ['therapist_high_risk', 'slippery_slope', 'time_overruns', 'repeated_category', 'disclosure_pattern', 'missing_precautions', 'follow_up_overdue', 'unsigned_entry', 'agreement_review_due', 'intake_incomplete', 'therapist_pattern'])), name='rule_setting_rule_valid'),
+            model_name="rulesetting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "rule__in",
+                        [
+                            "therapist_high_risk",
+                            "slippery_slope",
+                            "time_overruns",
+                            "repeated_category",
+                            "disclosure_pattern",
+                            "missing_precautions",
+                            "follow_up_overdue",
+                            "unsigned_entry",
+                            "agreement_review_due",
+                            "intake_incomplete",
+                            "therapist_pattern",
+                        ],
+                    )
+                ),
+                name="rule_setting_rule_valid",
+            ),
         ),
     ]
