@@ -124,6 +124,10 @@ class BoundaryAgreement(models.Model):
                 name="agreement_end_date_matches_status",
             ),
             models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("effective_date")),
+                name="agreement_ended_after_effective",
+            ),
+            models.CheckConstraint(
                 condition=Q(acknowledged_on__isnull=True, acknowledgement_method="")
                 | (
                     Q(acknowledged_on__isnull=False)

@@ -78,8 +78,6 @@ class Client(models.Model):
         return self.code
 
     def clean(self) -> None:
-        if self.code:
-            self.code = self.code.strip().upper()
         if (
             self.therapist_id
             and self.practice_id

@@ -62,7 +62,6 @@ class Location(models.TextChoices):
 def signature_constraints(prefix: str) -> list:
     """A signed entry has its signer, time and SHA-256; a draft has none of them."""
     return [
-        models.CheckConstraint(condition=Q(status__in=EntryStatus.values), name=f"{prefix}_status_valid"),
         models.CheckConstraint(
             condition=Q(
                 status=EntryStatus.SIGNED,

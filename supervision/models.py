@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -120,6 +121,14 @@ class Flag(models.Model):
                 condition=Q(status=FlagStatus.RESOLVED) | Q(outcome=""),
                 name="flag_outcome_only_when_resolved",
             ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("opened_at")),
+                name="flag_closed_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FlagStatus.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
+                name="flag_acknowledged_has_time",
+            ),
         ]
         indexes = [
             models.Index(fields=["practice", "status", "-opened_at"], name="flag_practice_status_idx"),
@@ -129,6 +138,14 @@ class Flag(models.Model):
     def __str__(self) -> str:
         subject = self.client or self.therapist
         return f"{self.get_rule_display()} · {subject}"
+
+    def clean(self) -> None:
+        if self.client_id and (
+            self.client.therapist_id != self.therapist_id or self.client.practice_id != self.practice_id
+        ):
+            raise ValidationError(
+                "A client's flag belongs to the client's therapist and practice.", code="subject_mismatch"
+            )
 
     @property
     def is_open(self) -> bool:

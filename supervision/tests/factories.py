@@ -4,7 +4,16 @@ import factory
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
-from supervision.models import Flag, FlagEvent, FlagEventKind, RuleCode, RuleSetting, Severity
+from supervision.models import (
+    CLOSED_STATUSES,
+    Flag,
+    FlagEvent,
+    FlagEventKind,
+    FlagStatus,
+    RuleCode,
+    RuleSetting,
+    Severity,
+)
 
 
 class FlagFactory(factory.django.DjangoModelFactory):
@@ -16,8 +25,13 @@ class FlagFactory(factory.django.DjangoModelFactory):
     practice = factory.SelfAttribute("client.practice")
     rule = RuleCode.TIME_OVERRUNS
     severity = Severity.MEDIUM
+    status = FlagStatus.OPEN
     opened_at = factory.LazyFunction(timezone.now)
     acknowledge_by = factory.LazyAttribute(lambda f: f.opened_at + datetime.timedelta(days=3))
+    acknowledged_at = factory.LazyAttribute(
+        lambda f: f.opened_at if f.status == FlagStatus.ACKNOWLEDGED else None
+    )
+    closed_at = factory.LazyAttribute(lambda f: f.opened_at if f.status in CLOSED_STATUSES else None)
 
 
 class FlagEventFactory(factory.django.DjangoModelFactory):
