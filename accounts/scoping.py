@@ -46,9 +46,20 @@ class ScopedQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(visible_q(user, practice=self.practice_path, therapist=self.therapist_path))
 
+    def owned_by(self, user):
+        """Rows ``user`` may change: those of their own clients. Others only read."""
+        return self.for_user(user).filter(**{self.therapist_path: user.pk})
+
 
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object ``user`` may see; anything else, existing or not, is a 404."""
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
     return get_object_or_404(queryset.for_user(user), **lookup)
+
+
+def get_owned_or_404(queryset, user, **lookup):
+    """Fetch one object ``user`` may change (their own client's); anything else is a 404."""
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    return get_object_or_404(queryset.owned_by(user), **lookup)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from accounts.models import Practice, Role
 from accounts.scoping import ScopedQuerySet
@@ -76,6 +77,9 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
 
     def clean(self) -> None:
         if (

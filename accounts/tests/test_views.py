@@ -177,7 +177,9 @@ class TestAdminSite:
         assert created.practice == admin.practice
         assert not created.is_superuser
 
-    def test_practice_admin_adds_assignment_in_own_practice(self, client, admin, owner, unassigned_supervisor):
+    def test_practice_admin_adds_assignment_in_own_practice(
+        self, client, admin, owner, unassigned_supervisor
+    ):
         client.force_login(admin)
 
         response = client.post(
