@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import json
 
@@ -112,6 +113,9 @@ class SignableEntry(models.Model):
         for name in self.signed_fields:
             field = self._meta.get_field(name)
             value = getattr(self, field.attname)
+            if isinstance(value, datetime.datetime):
+                # In UTC, as the database returns it, whatever zone the value was built in.
+                value = value.astimezone(datetime.UTC)
             content[name] = value.isoformat() if hasattr(value, "isoformat") else value
         content["_model"] = self._meta.label_lower
         content["id"] = self.pk

@@ -1,6 +1,7 @@
 """Session, Incident and Addendum: database constraints, generated columns, clean(), signing."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -494,3 +495,20 @@ def test_clean_refuses_an_addendum_without_an_entry(client_record, owner):
     addendum = Addendum(client=client_record, text="A note.", reason="A reason.", author=owner)
 
     assert_invalid(addendum, NON_FIELD_ERRORS, "no_entry")
+
+
+def test_content_hash_of_times_given_in_a_practice_zone_survives_the_database(client_record, owner):
+    london = zoneinfo.ZoneInfo("Europe/London")
+    start = datetime.datetime(2026, 7, 1, 10, 0, tzinfo=london)
+    session = SessionFactory(
+        client=client_record,
+        scheduled_start=start,
+        scheduled_end=start + datetime.timedelta(minutes=50),
+        documented_at=start + datetime.timedelta(hours=2),
+    )
+    session.mark_signed(by=owner)
+    session.save()
+
+    session.refresh_from_db()
+
+    assert session.compute_content_hash() == session.content_hash
