@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role, SupervisionAssignment, User
 from boundaries.models import BoundaryAgreement
 from clients.models import Client
+from clients.views import client_list_context
 from sessions_log.models import EntryStatus, Incident, Session
 from supervision.models import Flag
 
@@ -26,7 +27,6 @@ def home(request):
 def _therapist_home(request):
     user = request.user
     today = timezone.localdate()
-    clients = Client.objects.for_user(user).order_by("status", "code")
     needs_me = {
         "unsigned_sessions": Session.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
         "unsigned_incidents": Incident.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
@@ -39,7 +39,11 @@ def _therapist_home(request):
         .count(),
         "open_flags": Flag.objects.for_user(user).open().count(),
     }
-    return render(request, "accounts/home_therapist.html", {"clients": clients, "needs_me": needs_me})
+    return render(
+        request,
+        "accounts/home_therapist.html",
+        {**client_list_context(request, per_page=15), "needs_me": needs_me},
+    )
 
 
 def _supervisor_home(request):

@@ -1,9 +1,10 @@
 import datetime
+from collections.abc import Sequence
 
 from django import forms
 from django.utils import timezone
 
-from boundaries.models import BoundaryAgreement, Category
+from boundaries.models import AcknowledgementMethod, BoundaryAgreement, Category
 
 
 class DateInput(forms.DateInput):
@@ -22,7 +23,14 @@ class AgreementForm(forms.ModelForm):
 
     class Meta:
         model = BoundaryAgreement
-        fields = ["terms", "proposed_by", "rationale", "effective_date", "review_interval_days", "next_review_on"]
+        fields = [
+            "terms",
+            "proposed_by",
+            "rationale",
+            "effective_date",
+            "review_interval_days",
+            "next_review_on",
+        ]
         widgets = {
             "terms": forms.Textarea(attrs={"rows": 3}),
             "rationale": forms.Textarea(attrs={"rows": 2}),
@@ -56,3 +64,95 @@ class AgreementForm(forms.ModelForm):
             cleaned["next_review_on"] = effective + datetime.timedelta(days=interval)
             self.instance.next_review_on = cleaned["next_review_on"]
         return cleaned
+
+
+class NewAgreementCategoryForm(forms.Form):
+    """The category of a new agreement: one where the client has no active agreement yet."""
+
+    category = forms.ChoiceField(
+        error_messages={
+            "required": "Choose the category of the new agreement.",
+            "invalid_choice": (
+                "The client already has an active agreement in that category: revise it instead."
+            ),
+        }
+    )
+
+    def __init__(self, *args, available: Sequence[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Choose a category…")] + [
+            (code, Category(code).label) for code in available
+        ]
+
+
+class AgreementRevisionForm(AgreementForm):
+    """The next version of ``previous``: its terms to edit, taking effect today."""
+
+    def __init__(self, *args, previous: BoundaryAgreement, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        for field in ("terms", "proposed_by", "rationale", "review_interval_days"):
+            initial.setdefault(field, getattr(previous, field))
+        # The review date is left empty so that it counts again from the new effective date.
+        initial.setdefault("effective_date", max(timezone.localdate(), previous.effective_date))
+        super().__init__(*args, category=previous.category, **kwargs)
+        self.previous = previous
+
+    def clean_effective_date(self):
+        day = self.cleaned_data["effective_date"]
+        self.previous.validate_revision_date(day)
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and all(cleaned.get(f) == getattr(self.previous, f) for f in self._meta.fields):
+            raise forms.ValidationError(
+                "Nothing was changed: a new version must differ from the one it replaces.", code="unchanged"
+            )
+        return cleaned
+
+
+class EndAgreementForm(forms.Form):
+    ended_on = forms.DateField(
+        label="End date",
+        widget=DateInput(),
+        error_messages={"required": "Give the date the agreement ends.", "invalid": "Enter a valid date."},
+    )
+
+    def __init__(self, *args, agreement: BoundaryAgreement, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("ended_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+
+    def clean_ended_on(self):
+        day = self.cleaned_data["ended_on"]
+        self.agreement.validate_end_date(day)
+        return day
+
+
+class AcknowledgementForm(forms.Form):
+    acknowledged_on = forms.DateField(
+        label="Date the client acknowledged it",
+        widget=DateInput(),
+        error_messages={
+            "required": "Give the date of the acknowledgement.",
+            "invalid": "Enter a valid date.",
+        },
+    )
+    method = forms.ChoiceField(
+        label="How",
+        choices=AcknowledgementMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the client acknowledged it."},
+    )
+
+    def __init__(self, *args, agreement: BoundaryAgreement, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("acknowledged_on", timezone.localdate())
+        initial.setdefault("method", AcknowledgementMethod.SIGNED)
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+
+    def clean_acknowledged_on(self):
+        day = self.cleaned_data["acknowledged_on"]
+        self.agreement.validate_acknowledgement_date(day)
+        return day

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -5,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet
 
@@ -147,6 +150,49 @@ class BoundaryAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} · {self.get_category_display()} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("boundaries:detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AgreementStatus.ACTIVE
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_on is not None
+
+    def validate_revision_date(self, day: datetime.date) -> None:
+        """A revision of this version cannot take effect before it did."""
+        if day < self.effective_date:
+            raise ValidationError(
+                "A revision cannot take effect before the version it replaces (%(day)s).",
+                code="revision_before_previous",
+                params={"day": self.effective_date},
+            )
+
+    def validate_end_date(self, day: datetime.date) -> None:
+        """Ends are recorded on or after the day; one recorded ahead of its start may end on it."""
+        if day < self.effective_date:
+            raise ValidationError(
+                "An agreement cannot end before it took effect (%(day)s).",
+                code="end_before_effective",
+                params={"day": self.effective_date},
+            )
+        if day > max(timezone.localdate(), self.effective_date):
+            raise ValidationError("An end date cannot be in the future.", code="end_in_future")
+
+    def validate_acknowledgement_date(self, day: datetime.date) -> None:
+        if day < self.effective_date:
+            raise ValidationError(
+                "The client cannot acknowledge an agreement before it took effect (%(day)s).",
+                code="acknowledged_before_effective",
+                params={"day": self.effective_date},
+            )
+        if day > timezone.localdate():
+            raise ValidationError(
+                "An acknowledgement date cannot be in the future.", code="acknowledged_in_future"
+            )
 
     def clean(self) -> None:
         errors = {}

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from boundaries import views
 
 app_name = "boundaries"
 
-urlpatterns = []
+urlpatterns = [
+    path("agreements/<int:pk>/", views.agreement_detail, name="detail"),
+    path("agreements/<int:pk>/revise/", views.agreement_revise, name="revise"),
+    path("agreements/<int:pk>/end/", views.agreement_end, name="end"),
+    path("agreements/<int:pk>/acknowledge/", views.agreement_acknowledge, name="acknowledge"),
+    path("clients/<int:client_pk>/agreements/new/", views.agreement_add, name="add"),
+    path("clients/<int:client_pk>/agreement/print/", views.agreement_print, name="print"),
+    path("clients/<int:client_pk>/agreement.pdf", views.agreement_pdf, name="pdf"),
+]

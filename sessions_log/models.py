@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet
@@ -203,6 +204,9 @@ class Session(SignableEntry):
     def __str__(self) -> str:
         return f"{self.client} · {timezone.localtime(self.scheduled_start):%Y-%m-%d %H:%M}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("sessions_log:session_detail", args=[self.pk])
+
     def clean(self) -> None:
         errors = {}
         if self.scheduled_start and self.scheduled_end and self.scheduled_end <= self.scheduled_start:
@@ -367,6 +371,9 @@ class Incident(SignableEntry):
             f"{self.client} · {self.get_category_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d}"
         )
 
+    def get_absolute_url(self) -> str:
+        return reverse("sessions_log:incident_detail", args=[self.pk])
+
     def clean(self) -> None:
         errors = {}
         if self.occurred_at and self.occurred_at > (self.documented_at or timezone.now()):
@@ -434,6 +441,9 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum to {self.entry}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.entry.get_absolute_url()}#addendum-{self.pk}"
 
     @property
     def entry(self):

@@ -63,8 +63,8 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), clients, 5 counters of "what needs me now"
-    with django_assert_num_queries(9):
+    # session, user, practice (time zone), client count and page, 5 counters of "what needs me now"
+    with django_assert_num_queries(10):
         client.get(reverse("home"))
 
 

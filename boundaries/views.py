@@ -1,0 +1,296 @@
+import datetime
+import difflib
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.scoping import get_owned_or_404, get_visible_or_404
+from boundaries import services
+from boundaries.forms import (
+    AcknowledgementForm,
+    AgreementForm,
+    AgreementRevisionForm,
+    EndAgreementForm,
+    NewAgreementCategoryForm,
+)
+from boundaries.models import BoundaryAgreement, Category
+from clients.models import Client, ClientStatus
+
+PRINT_STYLESHEET = "css/print-agreement.css"
+
+
+def _refuse_if_discharged(request, client: Client):
+    """A redirect back to ``client`` when discharged: their agreements can only be read or ended."""
+    if client.status == ClientStatus.DISCHARGED:
+        messages.error(
+            request, f"{client} was discharged; their agreements can no longer be added or revised."
+        )
+        return redirect(client)
+    return None
+
+
+def _add_service_error(form, exc: ValidationError) -> None:
+    """Show a refusal of the service on ``form``: on its fields where it names them, else on top."""
+    if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+        form.add_error(None, exc)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """The words of ``after`` against ``before``, as (kind, text) with kind equal, removed or added."""
+    old, new = before.split(), after.split()
+    pieces = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(("equal", " ".join(old[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            pieces.append(("removed", " ".join(old[i1:i2])))
+        if tag in ("insert", "replace"):
+            pieces.append(("added", " ".join(new[j1:j2])))
+    return pieces
+
+
+# What a revision can change besides the terms, as the history names it.
+CHANGE_LABELS = {
+    "proposed_by": "Proposed by",
+    "rationale": "Rationale",
+    "effective_date": "Effective",
+    "review_interval_days": "Review every (days)",
+    "next_review_on": "Next review",
+}
+
+
+def _shown(agreement: BoundaryAgreement, field: str) -> str:
+    value = getattr(agreement, field)
+    if field == "proposed_by":
+        return agreement.get_proposed_by_display()
+    if isinstance(value, datetime.date):
+        return date_format(value)
+    return str(value) if value not in (None, "") else "—"
+
+
+def _changes(previous: BoundaryAgreement, version: BoundaryAgreement) -> list[Change]:
+    """What else than the terms changed from ``previous`` to ``version``."""
+    return [
+        Change(label=label, before=_shown(previous, field), after=_shown(version, field))
+        for field, label in CHANGE_LABELS.items()
+        if getattr(previous, field) != getattr(version, field)
+    ]
+
+
+# Reading: the owner, their current supervisor, the practice admin.
+
+
+def _render_detail(request, agreement: BoundaryAgreement, *, end_form=None):
+    versions = list(
+        BoundaryAgreement.objects.for_user(request.user)
+        .filter(chain=agreement.chain)
+        .select_related("recorded_by")
+        .order_by("version")
+    )
+    history = []
+    for previous, version in zip([None, *versions], versions, strict=False):
+        history.append(
+            {
+                "version": version,
+                "terms_diff": _word_diff(previous.terms, version.terms) if previous else None,
+                "changes": _changes(previous, version) if previous else [],
+            }
+        )
+    history.reverse()
+    # The rule of owned_by(): only the client's own therapist changes anything.
+    can_change = agreement.client.therapist_id == request.user.pk and agreement.is_active
+    if can_change and end_form is None:
+        end_form = EndAgreementForm(agreement=agreement)
+    context = {
+        "agreement": agreement,
+        "client": agreement.client,
+        "active_version": next((v for v in versions if v.is_active), None),
+        "history": history,
+        "can_change": can_change,
+        "end_form": end_form,
+    }
+    return render(request, "boundaries/detail.html", context)
+
+
+@require_GET
+def agreement_detail(request, pk: int):
+    agreement = get_visible_or_404(
+        BoundaryAgreement.objects.select_related("client", "recorded_by"), request.user, pk=pk
+    )
+    return _render_detail(request, agreement)
+
+
+def _print_context(request, client_pk: int) -> dict:
+    client = get_visible_or_404(
+        Client.objects.select_related("practice", "therapist"), request.user, pk=client_pk
+    )
+    order = {code: index for index, code in enumerate(Category.values)}
+    agreements = sorted(
+        BoundaryAgreement.objects.for_user(request.user).filter(client=client).active(),
+        key=lambda agreement: order[agreement.category],
+    )
+    return {"client": client, "practice": client.practice, "agreements": agreements}
+
+
+@never_cache
+@require_GET
+def agreement_print(request, client_pk: int):
+    return render(request, "boundaries/print.html", _print_context(request, client_pk))
+
+
+@never_cache
+@require_GET
+def agreement_pdf(request, client_pk: int):
+    context = _print_context(request, client_pk)
+    # Imported here: WeasyPrint loads Pango when imported, and only this view needs it.
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string("boundaries/print.html", {**context, "for_pdf": True}, request=request)
+    # The document holds only our own markup and one local stylesheet: fetch nothing else.
+    no_fetching = URLFetcher(allowed_protocols=())
+    pdf = HTML(string=html, url_fetcher=no_fetching).write_pdf(
+        stylesheets=[CSS(filename=finders.find(PRINT_STYLESHEET), url_fetcher=no_fetching)]
+    )
+    filename = f"agreement-{context['client'].code}.pdf"
+    return HttpResponse(
+        pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# Changes: only the client's own therapist; anyone else gets a 404.
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_add(request, client_pk: int):
+    client = get_owned_or_404(Client, request.user, pk=client_pk)
+    if refusal := _refuse_if_discharged(request, client):
+        return refusal
+    taken = set(BoundaryAgreement.objects.filter(client=client).active().values_list("category", flat=True))
+    available = [code for code in Category.values if code not in taken]
+    if not available:
+        messages.info(request, f"{client} has an active agreement in every category; revise one instead.")
+        return redirect(client)
+    data = request.POST if request.method == "POST" else None
+    category_form = NewAgreementCategoryForm(
+        data, available=available, initial={"category": request.GET.get("category", "")}
+    )
+    chosen = (data or request.GET).get("category")
+    form = AgreementForm(data, category=chosen if chosen in available else available[0])
+    if data is not None and category_form.is_valid() and form.is_valid():
+        try:
+            agreement = services.agreement_create(
+                client=client,
+                category=category_form.cleaned_data["category"],
+                recorded_by=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _add_service_error(category_form if "category" in getattr(exc, "error_dict", {}) else form, exc)
+        else:
+            messages.success(
+                request, f"The {agreement.get_category_display().lower()} agreement was recorded."
+            )
+            return redirect(agreement)
+    if data is not None:
+        messages.error(request, "The agreement was not saved: please correct the fields marked below.")
+    return render(
+        request, "boundaries/add.html", {"client": client, "category_form": category_form, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_revise(request, pk: int):
+    agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
+    if not agreement.is_active:
+        messages.error(request, "Only the active version of an agreement can be revised.")
+        return redirect(agreement)
+    if refusal := _refuse_if_discharged(request, agreement.client):
+        return refusal
+    data = request.POST if request.method == "POST" else None
+    form = AgreementRevisionForm(data, previous=agreement)
+    if data is not None and form.is_valid():
+        try:
+            revision = services.agreement_revise(
+                agreement=agreement, recorded_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Version {revision.version} is now in force; version {agreement.version} is superseded.",
+            )
+            return redirect(revision)
+    if data is not None:
+        messages.error(request, "The revision was not saved: please correct the fields marked below.")
+    return render(request, "boundaries/revise.html", {"agreement": agreement, "form": form})
+
+
+@require_POST
+def agreement_end(request, pk: int):
+    agreement = get_owned_or_404(
+        BoundaryAgreement.objects.select_related("client", "recorded_by"), request.user, pk=pk
+    )
+    if not agreement.is_active:
+        messages.error(request, "Only the active version of an agreement can be ended.")
+        return redirect(agreement)
+    form = EndAgreementForm(request.POST, agreement=agreement)
+    if form.is_valid():
+        try:
+            services.agreement_end(agreement=agreement, ended_on=form.cleaned_data["ended_on"])
+        except ValidationError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"The agreement ended on {date_format(form.cleaned_data['ended_on'], 'j F Y')}."
+            )
+            return redirect(agreement)
+    messages.error(request, "The agreement was not ended: please correct the end date.")
+    return _render_detail(request, agreement, end_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_acknowledge(request, pk: int):
+    agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
+    if not agreement.is_active:
+        messages.error(request, "Only the active version of an agreement can be acknowledged.")
+        return redirect(agreement)
+    if agreement.is_acknowledged:
+        messages.info(request, "The client's acknowledgement of this version is already recorded.")
+        return redirect(agreement)
+    data = request.POST if request.method == "POST" else None
+    form = AcknowledgementForm(data, agreement=agreement)
+    if data is not None and form.is_valid():
+        try:
+            services.agreement_acknowledge(agreement=agreement, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, "The client's acknowledgement was recorded.")
+            return redirect(agreement)
+    if data is not None:
+        messages.error(
+            request, "The acknowledgement was not recorded: please correct the fields marked below."
+        )
+    return render(request, "boundaries/acknowledge.html", {"agreement": agreement, "form": form})

@@ -1,0 +1,93 @@
+from django import forms
+from django.utils import timezone
+
+from boundaries.forms import DateInput
+from boundaries.models import Category
+from clients.models import Client, ClientStatus
+
+
+class ClientCodeField(forms.CharField):
+    """Codes are kept in capitals, so "rs-0142" and "RS-0142" are one code."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["code", "intake_date", "setting"]
+        field_classes = {"code": ClientCodeField}
+        widgets = {"intake_date": DateInput()}
+        error_messages = {
+            "code": {"required": "Give the client a pseudonymous code."},
+            "intake_date": {
+                "required": "Give the intake date.",
+                "invalid": "Enter the intake date as a date.",
+            },
+        }
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        if not self.instance.pk:
+            self.initial.setdefault("intake_date", timezone.localdate())
+        self.fields["code"].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        taken = Client.objects.filter(practice=self.practice, code=code).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "Another client of this practice already has the code %(code)s.",
+                code="taken",
+                params={"code": code},
+            )
+        return code
+
+    def clean_intake_date(self):
+        intake_date = self.cleaned_data["intake_date"]
+        if intake_date > timezone.localdate():
+            raise forms.ValidationError("The intake date cannot be in the future.", code="in_future")
+        return intake_date
+
+
+class DischargeForm(forms.Form):
+    discharged_on = forms.DateField(label="Discharged on", widget=DateInput())
+
+    def __init__(self, *args, client: Client, **kwargs):
+        kwargs.setdefault("initial", {"discharged_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_discharged_on(self):
+        day = self.cleaned_data["discharged_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The discharge date cannot be in the future.", code="in_future")
+        if day < self.client.intake_date:
+            raise forms.ValidationError(
+                "The discharge date cannot come before the intake (%(intake)s).",
+                code="before_intake",
+                params={"intake": self.client.intake_date},
+            )
+        return day
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label="Client code", required=False, max_length=20)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *ClientStatus.choices])
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        if code := self.cleaned_data["q"].strip():
+            queryset = queryset.filter(code__icontains=code)
+        if status := self.cleaned_data["status"]:
+            queryset = queryset.filter(status=status)
+        return queryset
+
+
+class TimelineFilterForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "All categories"), *Category.choices]
+    )

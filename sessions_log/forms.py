@@ -1,0 +1,314 @@
+import datetime
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from accounts.models import User
+from boundaries.models import AgreementStatus, BoundaryAgreement
+from clients.models import Client, ClientSetting
+from sessions_log.models import Addendum, Incident, Session, SessionSetting
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+INVALID_DATETIME = "Enter a date and time, such as 2025-05-05 10:00."
+INVALID_DATE = "Enter a date, such as 2025-05-05."
+
+# A client's setting, where it names one, is the likeliest setting of the next session.
+SETTING_FROM_CLIENT = {
+    ClientSetting.IN_PERSON: SessionSetting.IN_PERSON,
+    ClientSetting.TELEHEALTH: SessionSetting.TELEHEALTH,
+}
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def entry_data(form: forms.ModelForm) -> dict[str, Any]:
+    """The cleaned values of a model form's own fields, as the services take them.
+
+    ``Meta.fields``, not ``_meta.fields``: an inline formset appends its foreign key to the latter.
+    """
+    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+
+
+def now_to_the_minute() -> datetime.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class SessionForm(forms.ModelForm):
+    """The session itself; the view pairs it with an ``IncidentFormSet``."""
+
+    class Meta:
+        model = Session
+        fields = ("scheduled_start", "scheduled_end", "actual_start", "actual_end", "setting", "attendance")
+        widgets = {name: DateTimeLocalInput() for name in fields[:4]}
+        help_texts = {
+            "actual_start": "Leave both actual times empty for a no-show or late cancellation.",
+        }
+        error_messages = {
+            name: {"invalid": INVALID_DATETIME, "required": f"Give the {label}."}
+            for name, label in [
+                ("scheduled_start", "scheduled start"),
+                ("scheduled_end", "scheduled end"),
+                ("actual_start", "actual start"),
+                ("actual_end", "actual end"),
+            ]
+        }
+
+    def __init__(self, *args, client: Client, **kwargs):
+        if kwargs.get("instance") is None or kwargs["instance"].pk is None:
+            kwargs.setdefault("initial", self.defaults(client))
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.instance.client = client
+            self.instance.therapist = client.therapist
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Row(Column("scheduled_start"), Column("scheduled_end")),
+            Row(Column("actual_start"), Column("actual_end")),
+            Row(Column("setting"), Column("attendance")),
+        )
+
+    @staticmethod
+    def defaults(client: Client) -> dict[str, Any]:
+        """This hour in the practice's time zone, the practice's usual length, as scheduled."""
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+        end = start + datetime.timedelta(minutes=client.practice.usual_session_minutes)
+        initial = {"scheduled_start": start, "scheduled_end": end, "actual_start": start, "actual_end": end}
+        if client.setting in SETTING_FROM_CLIENT:
+            initial["setting"] = SETTING_FROM_CLIENT[client.setting]
+        return initial
+
+    def session_start(self) -> datetime.datetime | None:
+        """When the session began, once the form is cleaned: the default time of its incidents."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return cleaned.get("actual_start") or cleaned.get("scheduled_start")
+
+
+class AgreementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: BoundaryAgreement) -> str:
+        return f"{obj.get_category_display()} (v{obj.version}): {Truncator(obj.terms).chars(60)}"
+
+
+class IncidentForm(forms.ModelForm):
+    """One incident, inside a session (``in_session=True``) or on its own.
+
+    Inside a session, a blank time means the session's start (``default_occurred_at``), so the
+    form can be left as offered and still count as untouched.
+    """
+
+    agreement = AgreementChoiceField(
+        queryset=BoundaryAgreement.objects.none(),
+        required=False,
+        label="Agreement touched",
+        empty_label="None in particular",
+    )
+    follow_up_owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Incident
+        fields = (
+            "category",
+            "agreement",
+            "initiated_by",
+            "planned",
+            "provisional_classification",
+            "harm",
+            "location",
+            "occurred_at",
+            "description",
+            "rationale",
+            "client_consent",
+            "consulted_with",
+            "consulted_on",
+            "consultation_advice",
+            "immediate_action",
+            "follow_up",
+            "follow_up_owner",
+            "follow_up_due",
+        )
+        widgets = {
+            "occurred_at": DateTimeLocalInput(),
+            "consulted_on": DateInput(),
+            "follow_up_due": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in (
+                    "rationale",
+                    "client_consent",
+                    "consultation_advice",
+                    "immediate_action",
+                    "follow_up",
+                )
+            },
+        }
+        labels = {
+            "provisional_classification": "Classification (provisional)",
+            "consulted_with": "Consulted with",
+            "consulted_on": "Consulted on",
+            "consultation_advice": "Advice given",
+            "follow_up": "What follow-up",
+            "follow_up_owner": "Follow-up owner",
+            "follow_up_due": "Follow-up due",
+        }
+        help_texts = {
+            "provisional_classification": "A crossing can be benign; a violation harms or exploits. "
+            "Your supervisor sets the final classification.",
+            "follow_up_due": "Give a due date only with a follow-up.",
+        }
+        error_messages = {
+            "category": {"required": "Choose the category of boundary."},
+            "initiated_by": {"required": "Say who initiated it."},
+            "provisional_classification": {"required": "Classify it provisionally."},
+            "occurred_at": {"invalid": INVALID_DATETIME, "required": "Say when it happened."},
+            "description": {"required": "Describe what happened, factually."},
+            "consulted_on": {"invalid": INVALID_DATE},
+            "follow_up_due": {"invalid": INVALID_DATE},
+        }
+
+    def __init__(
+        self,
+        *args,
+        client: Client,
+        in_session: bool = False,
+        default_occurred_at: datetime.datetime | None = None,
+        **kwargs,
+    ):
+        if not in_session and (kwargs.get("instance") is None or kwargs["instance"].pk is None):
+            kwargs.setdefault("initial", {"occurred_at": now_to_the_minute()})
+        super().__init__(*args, **kwargs)
+        self.instance.client = client
+        self.in_session = in_session
+        self.default_occurred_at = default_occurred_at
+        agreements = Q(client=client, status=AgreementStatus.ACTIVE)
+        if self.instance.agreement_id:
+            # An agreement revised since keeps its place on the incidents that touched it.
+            agreements |= Q(pk=self.instance.agreement_id)
+        self.fields["agreement"].queryset = BoundaryAgreement.objects.filter(agreements).order_by(
+            "category", "-version"
+        )
+        self.fields["follow_up_owner"].queryset = User.objects.filter(pk=client.therapist_id)
+        if self.instance.pk is None:
+            self.initial.setdefault("follow_up_owner", client.therapist_id)
+        if in_session:
+            self.fields["occurred_at"].required = False
+            self.fields["occurred_at"].help_text = "Leave empty for the start of the session."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.render_unmentioned_fields = True  # the formset's id and "remove" fields
+        self.helper.layout = Layout(
+            Row(Column("category"), Column("agreement")),
+            Row(Column("initiated_by"), Column("provisional_classification"), Column("harm")),
+            Row(Column("location"), Column("occurred_at"), Column("planned", css_class="col-md pt-md-4")),
+            "description",
+            Row(Column("rationale"), Column("client_consent")),
+            Fieldset(
+                "Consultation",
+                Row(Column("consulted_with"), Column("consulted_on")),
+                "consultation_advice",
+            ),
+            "immediate_action",
+            Fieldset(
+                "Follow-up",
+                "follow_up",
+                Row(Column("follow_up_owner"), Column("follow_up_due")),
+            ),
+        )
+
+    def has_changed(self) -> bool:
+        if self.instance.pk is not None:
+            return super().has_changed()
+        # On an empty form the offered owner is not an entry; anything else typed makes one.
+        return any(name != "follow_up_owner" for name in self.changed_data)
+
+    def clean_consulted_on(self):
+        consulted_on = self.cleaned_data.get("consulted_on")
+        if consulted_on and consulted_on > timezone.localdate():
+            raise forms.ValidationError("A consultation cannot be in the future.", code="in_future")
+        return consulted_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.in_session and not cleaned.get("occurred_at") and "occurred_at" not in self.errors:
+            if self.default_occurred_at is None:
+                self.add_error("occurred_at", "Say when it happened (the session has no valid start).")
+            else:
+                cleaned["occurred_at"] = self.default_occurred_at
+        if not cleaned.get("follow_up"):
+            # An owner without a follow-up is noise in "what needs me now".
+            cleaned["follow_up_owner"] = None
+        return cleaned
+
+
+class BaseIncidentFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this incident"
+
+    def clean(self):
+        super().clean()
+        # A saved incident the session no longer has (removed in another tab, or a forged id)
+        # arrives as a form without its instance: refuse rather than save it as a new one.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(
+                "An incident on this page is no longer part of this session; reload the page.",
+                code="stale_incident",
+            )
+
+
+IncidentFormSet = forms.inlineformset_factory(
+    Session,
+    Incident,
+    form=IncidentForm,
+    formset=BaseIncidentFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+    absolute_max=40,  # a forged form count must not make the page render a thousand forms
+)
+
+
+class AddendumForm(forms.ModelForm):
+    class Meta:
+        model = Addendum
+        fields = ("text", "reason")
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        labels = {"text": "Addendum", "reason": "Reason for the addendum"}
+        help_texts = {
+            "text": "The correction or addition, dated today; the signed entry itself stays as it was.",
+            "reason": "For example: a wrong start time, a detail remembered later.",
+        }
+        error_messages = {
+            "text": {"required": "Write the addendum."},
+            "reason": {"required": "Give the reason for the addendum."},
+        }
+
+    def __init__(self, *args, entry: Session | Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's clean() then refuses an addendum to a draft, here as in the service.
+        self.instance.client = entry.client
+        setattr(self.instance, entry._meta.model_name, entry)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

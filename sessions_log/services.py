@@ -1,0 +1,244 @@
+"""Writes to the session log: drafts, signatures, addenda.
+
+Every change goes through here, so a signed entry stays locked whatever a page offers: an
+update or a second signature re-reads the row under ``SELECT ... FOR UPDATE`` and refuses a
+signed one with ``EntryLocked``. Callers pass the cleaned values of the entry's own fields
+(``SESSION_FIELDS``, ``INCIDENT_FIELDS``); status and signature are never taken from them.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from clients.models import Client, ClientStatus
+from sessions_log.models import Addendum, EntryStatus, Incident, Session
+
+SESSION_FIELDS = frozenset(
+    {"scheduled_start", "scheduled_end", "actual_start", "actual_end", "setting", "attendance"}
+)
+INCIDENT_FIELDS = frozenset(
+    {
+        "category",
+        "agreement",
+        "initiated_by",
+        "planned",
+        "provisional_classification",
+        "harm",
+        "location",
+        "occurred_at",
+        "description",
+        "rationale",
+        "client_consent",
+        "consulted_with",
+        "consulted_on",
+        "consultation_advice",
+        "immediate_action",
+        "follow_up",
+        "follow_up_owner",
+        "follow_up_due",
+    }
+)
+SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "updated_at"]
+
+
+class EntryLocked(ValidationError):
+    """The entry is signed: it is never edited or signed again, only corrected by addenda."""
+
+
+def _require_owner(client: Client, user: User) -> None:
+    # Views already fetch through get_owned_or_404; this keeps any other caller honest too.
+    if client.therapist_id != user.pk:
+        raise PermissionDenied("Only the client's own therapist may change their record.")
+
+
+def _assign(instance, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"Not fields a therapist sets on {instance._meta.verbose_name}: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def _save(instance, *, label: str = "") -> None:
+    """Validate and save; a constraint the database still refuses becomes a ValidationError.
+
+    ``clean()`` covers every rule a person can break from a form, so the per-constraint
+    queries of ``validate_constraints`` are left to the database itself.
+    """
+    try:
+        instance.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        if not label:
+            raise
+        raise ValidationError([f"{label}: {message}" for message in exc.messages]) from exc
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or "unknown"
+        raise ValidationError(
+            "%(label)sThe entry breaks a rule of the record (%(constraint)s); nothing was saved.",
+            code="constraint",
+            params={"label": f"{label}: " if label else "", "constraint": constraint},
+        ) from exc
+
+
+def _locked_draft(model, pk: int, *, action: str):
+    """The row, locked until the transaction ends; refused if it is already signed."""
+    entry = model.objects.select_for_update().get(pk=pk)
+    if entry.is_signed:
+        raise EntryLocked(
+            "This %(entry)s was signed by %(signer)s on %(when)s and is locked; %(action)s",
+            code="signed",
+            params={
+                "entry": model._meta.verbose_name,
+                "signer": entry.signed_by,
+                "when": f"{timezone.localtime(entry.signed_at):%Y-%m-%d %H:%M}",
+                "action": action,
+            },
+        )
+    return entry
+
+
+def _new_incident(*, client: Client, session: Session | None, data: Mapping[str, Any]) -> Incident:
+    incident = Incident(client=client, session=session, documented_at=timezone.now())
+    _assign(incident, data, INCIDENT_FIELDS)
+    return incident
+
+
+@transaction.atomic
+def session_create(
+    *,
+    client: Client,
+    therapist: User,
+    data: Mapping[str, Any],
+    incidents: Iterable[Mapping[str, Any]] = (),
+) -> Session:
+    """Log a draft session and the incidents of that session, all or nothing."""
+    _require_owner(client, therapist)
+    if client.status == ClientStatus.DISCHARGED:
+        raise ValidationError(
+            "%(client)s was discharged on %(date)s: no new sessions can be logged.",
+            code="client_discharged",
+            params={"client": client, "date": client.discharged_on},
+        )
+    session = Session(client=client, therapist=therapist, documented_at=timezone.now())
+    _assign(session, data, SESSION_FIELDS)
+    _save(session)
+    for number, incident_data in enumerate(incidents, start=1):
+        _save(_new_incident(client=client, session=session, data=incident_data), label=f"Incident {number}")
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: Session,
+    by: User,
+    data: Mapping[str, Any],
+    new_incidents: Iterable[Mapping[str, Any]] = (),
+    changed_incidents: Mapping[int, Mapping[str, Any]] | None = None,
+    removed_incidents: Iterable[int] = (),
+) -> Session:
+    """Change a draft session and its incidents: add, change (by id) and remove (by id)."""
+    _require_owner(session.client, by)
+    locked = _locked_draft(Session, session.pk, action="add an addendum instead.")
+    _assign(locked, data, SESSION_FIELDS)
+    _save(locked)
+    changed_incidents = changed_incidents or {}
+    removed = set(removed_incidents)
+    wanted = sorted(changed_incidents.keys() | removed)
+    own = Incident.objects.select_for_update().filter(session=locked).in_bulk(wanted)
+    if missing := set(wanted) - own.keys():
+        raise ValidationError(
+            "Incidents %(ids)s are not part of this session.",
+            code="not_in_session",
+            params={"ids": sorted(missing)},
+        )
+    for pk in sorted(removed):
+        own[pk].delete()
+    for number, (pk, incident_data) in enumerate(sorted(changed_incidents.items()), start=1):
+        if pk in removed:
+            continue
+        incident = own[pk]
+        _assign(incident, incident_data, INCIDENT_FIELDS)
+        _save(incident, label=f"Incident {number}")
+    for number, incident_data in enumerate(new_incidents, start=len(changed_incidents) + 1):
+        _save(
+            _new_incident(client=locked.client, session=locked, data=incident_data),
+            label=f"Incident {number}",
+        )
+    return locked
+
+
+@transaction.atomic
+def session_sign(*, session: Session, by: User) -> Session:
+    """Sign and lock the session and every incident logged with it, at one time, by one person."""
+    _require_owner(session.client, by)
+    locked = _locked_draft(Session, session.pk, action="it cannot be signed again.")
+    at = timezone.now()
+    locked.mark_signed(by=by, at=at)
+    locked.save(update_fields=SIGNATURE_FIELDS)
+    for incident in Incident.objects.select_for_update().filter(session=locked, status=EntryStatus.DRAFT):
+        incident.mark_signed(by=by, at=at)
+        incident.save(update_fields=SIGNATURE_FIELDS)
+    return locked
+
+
+@transaction.atomic
+def incident_create(*, client: Client, by: User, data: Mapping[str, Any]) -> Incident:
+    """Log a draft incident outside any session, such as an unannounced visit.
+
+    A discharged client's incidents are still logged: boundaries outlast the therapy.
+    """
+    _require_owner(client, by)
+    incident = _new_incident(client=client, session=None, data=data)
+    _save(incident)
+    return incident
+
+
+def _refuse_in_session(incident: Incident, action: str) -> None:
+    if incident.session_id is not None:
+        raise ValidationError(
+            "This incident was logged with a session: %(action)s it with the session.",
+            code="in_session",
+            params={"action": action},
+        )
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, by: User, data: Mapping[str, Any]) -> Incident:
+    """Change a draft incident logged outside a session (a session's own go with the session)."""
+    _require_owner(incident.client, by)
+    locked = _locked_draft(Incident, incident.pk, action="add an addendum instead.")
+    _refuse_in_session(locked, "change")
+    _assign(locked, data, INCIDENT_FIELDS)
+    _save(locked)
+    return locked
+
+
+@transaction.atomic
+def incident_sign(*, incident: Incident, by: User) -> Incident:
+    """Sign and lock an incident logged outside a session."""
+    _require_owner(incident.client, by)
+    locked = _locked_draft(Incident, incident.pk, action="it cannot be signed again.")
+    _refuse_in_session(locked, "sign")
+    locked.mark_signed(by=by)
+    locked.save(update_fields=SIGNATURE_FIELDS)
+    return locked
+
+
+@transaction.atomic
+def addendum_add(*, entry: Session | Incident, by: User, text: str, reason: str) -> Addendum:
+    """Add a dated correction to a signed session or incident, which itself stays as signed."""
+    _require_owner(entry.client, by)
+    # Lock the entry so that it cannot change state between the check and the insert.
+    locked = type(entry).objects.select_for_update().get(pk=entry.pk)
+    addendum = Addendum(client=locked.client, text=text, reason=reason, author=by)
+    setattr(addendum, locked._meta.model_name, locked)
+    _save(addendum)
+    return addendum

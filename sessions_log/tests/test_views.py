@@ -1,0 +1,826 @@
+"""The session log through the test client: status, redirect, and the database afterwards."""
+
+import datetime
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+
+from boundaries.models import Category
+from boundaries.tests.factories import BoundaryAgreementFactory
+from clients.models import ClientSetting, ClientStatus
+from clients.tests.factories import ClientFactory
+from sessions_log import urls as sessions_log_urls
+from sessions_log.models import Addendum, Attendance, EntryStatus, Incident, Session, SessionSetting
+from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")  # the practice's time zone (PracticeFactory)
+START = datetime.datetime(2025, 5, 5, 10, 0, tzinfo=LONDON)
+MINUTE = datetime.timedelta(minutes=1)
+STRANGERS = ["colleague", "unassigned_supervisor", "ended_supervisor", "other_admin", "other_therapist"]
+READERS = ["owner", "supervisor", "admin"]
+
+
+def local(value: datetime.datetime) -> str:
+    """A time as a datetime-local input sends it, in the practice's time zone."""
+    return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def incident_fields(owner, **overrides) -> dict:
+    return {
+        "category": Category.TIME,
+        "agreement": "",
+        "initiated_by": "client",
+        "provisional_classification": "crossing",
+        "harm": "0",
+        "location": "office",
+        "occurred_at": "",
+        "description": "The client asked to run ten minutes over.",
+        "rationale": "",
+        "client_consent": "",
+        "consulted_with": "",
+        "consulted_on": "",
+        "consultation_advice": "",
+        "immediate_action": "",
+        "follow_up": "",
+        "follow_up_owner": str(owner.pk),
+        "follow_up_due": "",
+    } | overrides
+
+
+def session_data(*, incidents=(), initial=0, **overrides) -> dict:
+    """The session page's POST: the session's fields and an incident formset of ``incidents``."""
+    data = {
+        "scheduled_start": local(START),
+        "scheduled_end": local(START + 50 * MINUTE),
+        "actual_start": local(START),
+        "actual_end": local(START + 62 * MINUTE),
+        "setting": SessionSetting.IN_PERSON,
+        "attendance": Attendance.ATTENDED,
+        "incidents-TOTAL_FORMS": str(len(incidents)),
+        "incidents-INITIAL_FORMS": str(initial),
+        "incidents-MIN_NUM_FORMS": "0",
+        "incidents-MAX_NUM_FORMS": "20",
+    }
+    for index, fields in enumerate(incidents):
+        data |= {f"incidents-{index}-{name}": value for name, value in fields.items()}
+    return data | overrides
+
+
+def message_texts(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def snapshot() -> list:
+    """Everything a refused request must leave as it was."""
+    return [
+        list(Session.objects.order_by("pk").values_list("pk", "status", "updated_at", "actual_end")),
+        list(Incident.objects.order_by("pk").values_list("pk", "status", "updated_at", "description")),
+        list(Addendum.objects.order_by("pk").values_list("pk", "text")),
+    ]
+
+
+def signed(entry):
+    entry.mark_signed(by=entry.client.therapist)
+    entry.save()
+    return entry
+
+
+@pytest.fixture
+def agreement(client_record):
+    return BoundaryAgreementFactory(client=client_record, category=Category.TIME)
+
+
+@pytest.fixture
+def session(client_record):
+    return SessionFactory(client=client_record)
+
+
+@pytest.fixture
+def signed_session(client_record):
+    return signed(SessionFactory(client=client_record, scheduled_start=START - datetime.timedelta(days=7)))
+
+
+@pytest.fixture
+def incident(client_record):
+    return IncidentFactory(client=client_record)
+
+
+@pytest.fixture
+def signed_incident(client_record):
+    return signed(IncidentFactory(client=client_record))
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+class TestLogSession:
+    def test_one_post_logs_a_session_with_two_incidents(self, owner_client, owner, client_record, agreement):
+        at = START + 20 * MINUTE
+        response = owner_client.post(
+            reverse("sessions_log:session_new", args=[client_record.pk]),
+            session_data(
+                incidents=[
+                    incident_fields(owner, agreement=str(agreement.pk)),
+                    incident_fields(
+                        owner,
+                        category=Category.DISCLOSURE,
+                        initiated_by="therapist",
+                        occurred_at=local(at),
+                        description="I mentioned my own divorce.",
+                        follow_up="Take it to supervision.",
+                        follow_up_due="2025-05-12",
+                    ),
+                ]
+            ),
+        )
+
+        session = Session.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == session.get_absolute_url()
+        assert "Session saved as a draft with 2 incidents." in message_texts(response)[0]
+        assert session.client == client_record
+        assert session.therapist == owner
+        assert session.status == EntryStatus.DRAFT
+        assert session.scheduled_start == START
+        assert session.overrun_minutes == 12
+        by_category = {incident.category: incident for incident in session.incidents.all()}
+        assert set(by_category) == {Category.TIME, Category.DISCLOSURE}
+        time_incident, disclosure = by_category[Category.TIME], by_category[Category.DISCLOSURE]
+        assert time_incident.agreement == agreement
+        assert time_incident.occurred_at == START  # left empty: the session's start
+        assert time_incident.follow_up_owner is None  # no follow-up, so nobody owns one
+        assert disclosure.occurred_at == at
+        assert disclosure.follow_up_owner == owner
+        assert disclosure.follow_up_due == datetime.date(2025, 5, 12)
+        assert all(incident.client == client_record for incident in by_category.values())
+        assert all(incident.status == EntryStatus.DRAFT for incident in by_category.values())
+
+    def test_the_empty_incident_form_is_ignored(self, owner_client, owner, client_record):
+        blank = incident_fields(
+            owner, category="", initiated_by="", provisional_classification="", description=""
+        )
+
+        response = owner_client.post(
+            reverse("sessions_log:session_new", args=[client_record.pk]), session_data(incidents=[blank])
+        )
+
+        assert response.status_code == 302
+        assert Session.objects.count() == 1
+        assert not Incident.objects.exists()
+
+    @time_machine.travel(datetime.datetime(2025, 5, 5, 9, 37, tzinfo=datetime.UTC), tick=False)
+    def test_form_starts_this_hour_in_the_practice_time_zone_for_the_usual_length(
+        self, owner_client, client_record
+    ):
+        client_record.setting = ClientSetting.TELEHEALTH
+        client_record.save()
+        client_record.practice.usual_session_minutes = 45
+        client_record.practice.save()
+
+        response = owner_client.get(reverse("sessions_log:session_new", args=[client_record.pk]))
+
+        assert response.status_code == 200
+        content = response.content.decode()
+        # 09:37 UTC is 10:37 in London in May: the session starts at 10:00 local and runs 45 minutes.
+        assert re.search(r'name="scheduled_start" value="2025-05-05T10:00"', content)
+        assert re.search(r'name="scheduled_end" value="2025-05-05T10:45"', content)
+        assert re.search(r'name="actual_start" value="2025-05-05T10:00"', content)
+        assert re.search(r'name="actual_end" value="2025-05-05T10:45"', content)
+        assert 'type="datetime-local"' in content
+        assert response.context["form"].initial["setting"] == SessionSetting.TELEHEALTH
+        assert len(response.context["formset"].forms) == 1
+
+    def test_incident_form_offers_only_this_clients_active_agreements(
+        self, owner_client, owner, client_record, agreement
+    ):
+        BoundaryAgreementFactory(client=ClientFactory(therapist=owner), category=Category.TIME)
+
+        response = owner_client.get(reverse("sessions_log:session_new", args=[client_record.pk]))
+
+        form = response.context["formset"].forms[0]
+        assert list(form.fields["agreement"].queryset) == [agreement]
+        assert list(form.fields["follow_up_owner"].queryset) == [owner]
+        assert form.initial["follow_up_owner"] == owner.pk
+
+    def test_add_another_incident_rerenders_with_one_more_form_and_saves_nothing(
+        self, owner_client, owner, client_record
+    ):
+        data = session_data(incidents=[incident_fields(owner, description="Typed, not yet saved.")])
+        data["add_incident"] = "1"
+
+        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        assert len(response.context["formset"].forms) == 2
+        assert b"Typed, not yet saved." in response.content
+        assert not Session.objects.exists()
+
+    def test_discharged_client_gets_no_new_session(self, owner_client, client_record):
+        client_record.status = ClientStatus.DISCHARGED
+        client_record.discharged_on = timezone.localdate()
+        client_record.save()
+        url = reverse("sessions_log:session_new", args=[client_record.pk])
+
+        for response in (owner_client.get(url), owner_client.post(url, session_data())):
+            assert response.status_code == 302
+            assert response["Location"] == client_record.get_absolute_url()
+            assert "no new sessions can be logged" in message_texts(response)[0]
+        assert not Session.objects.exists()
+
+
+def _future():
+    return local(timezone.now() + datetime.timedelta(days=1))
+
+
+INVALID_SESSIONS = {
+    "scheduled end before start": (
+        {"scheduled_end": local(START - MINUTE)},
+        {},
+        "The scheduled end must be after the scheduled start.",
+    ),
+    "actual end before start": (
+        {"actual_end": local(START - MINUTE)},
+        {},
+        "The actual end must be after the actual start.",
+    ),
+    "attended without actual times": (
+        {"actual_start": "", "actual_end": ""},
+        {},
+        "Give the actual start and end of an attended session.",
+    ),
+    "no-show with actual times": (
+        {"attendance": Attendance.NO_SHOW},
+        {},
+        "A no-show or late cancellation has no actual times.",
+    ),
+    "garbage date": (
+        {"scheduled_start": "next tuesday"},
+        {},
+        "Enter a date and time, such as 2025-05-05 10:00.",
+    ),
+    "incident in the future": ({}, {"occurred_at": _future}, "An incident cannot be in the future."),
+    "garbage incident date": ({}, {"occurred_at": "2025-13-45T99:99"}, "Enter a date and time"),
+    "category not the agreement's": (
+        {},
+        {"category": Category.PHYSICAL, "agreement": "AGREEMENT"},
+        "The category must match the agreement&#x27;s (Time).",
+    ),
+    "follow-up due without a follow-up": ({}, {"follow_up_due": "2025-06-01"}, "Say what the follow-up is."),
+    "no description": ({}, {"description": ""}, "Describe what happened, factually."),
+}
+
+
+class TestInvalidSession:
+    @pytest.mark.parametrize(
+        ("session_changes", "incident_changes", "error"), INVALID_SESSIONS.values(), ids=INVALID_SESSIONS
+    )
+    def test_rerenders_with_typed_values_and_error(
+        self, owner_client, owner, client_record, agreement, session_changes, incident_changes, error
+    ):
+        incident_changes = {
+            name: (value() if callable(value) else str(agreement.pk) if value == "AGREEMENT" else value)
+            for name, value in incident_changes.items()
+        }
+        incident = incident_fields(owner, description="Typed by the therapist.") | incident_changes
+        data = session_data(incidents=[incident], **session_changes)
+
+        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert error in content
+        assert "nothing has been saved yet" in content
+        for name, value in session_changes.items():
+            shown = (
+                f'<option value="{value}" selected>'
+                if name == "attendance"
+                else f'name="{name}" value="{value}"'
+            )
+            assert shown in content or not value
+        if incident["description"]:
+            assert "Typed by the therapist." in content
+        assert not Session.objects.exists()
+        assert not Incident.objects.exists()
+
+    def test_agreement_of_another_client_is_not_a_choice(self, owner_client, owner, client_record):
+        elsewhere = BoundaryAgreementFactory(client=ClientFactory(therapist=owner))
+        data = session_data(incidents=[incident_fields(owner, agreement=str(elsewhere.pk))])
+
+        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+        assert not Session.objects.exists()
+
+    @pytest.mark.parametrize("total", ["many", "100000", ""])
+    @pytest.mark.parametrize("adding", [True, False])
+    def test_tampered_management_form_is_an_error_not_a_500(self, owner_client, client_record, total, adding):
+        data = session_data() | {"incidents-TOTAL_FORMS": total}
+        if adding:
+            data["add_incident"] = "1"
+
+        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        assert not Session.objects.exists()
+
+    def test_forged_negative_form_count_logs_no_incidents(self, owner_client, client_record):
+        data = session_data() | {"incidents-TOTAL_FORMS": "-5"}
+
+        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 302
+        assert not Incident.objects.exists()
+
+
+class TestEditSession:
+    def test_owner_changes_a_draft_and_its_incidents(self, owner_client, owner, session):
+        kept = IncidentFactory(client=session.client, session=session, occurred_at=session.actual_start)
+        removed = IncidentFactory(
+            client=session.client, session=session, occurred_at=session.actual_start + MINUTE
+        )
+        existing = [
+            incident_fields(
+                owner, id=str(kept.pk), occurred_at=local(kept.occurred_at), description="Reworded."
+            ),
+            incident_fields(owner, id=str(removed.pk), occurred_at=local(removed.occurred_at), DELETE="on"),
+        ]
+        new = incident_fields(owner, category=Category.GIFTS_MONEY, description="A small gift at the door.")
+        data = session_data(
+            incidents=[*existing, new],
+            initial=2,
+            scheduled_start=local(session.scheduled_start),
+            scheduled_end=local(session.scheduled_end),
+            actual_start=local(session.actual_start),
+            actual_end=local(session.scheduled_end + 15 * MINUTE),
+        )
+
+        response = owner_client.post(reverse("sessions_log:session_edit", args=[session.pk]), data)
+
+        assert response.status_code == 302, response.context["form"].errors
+        assert response["Location"] == session.get_absolute_url()
+        session.refresh_from_db()
+        assert session.overrun_minutes == 15
+        kept.refresh_from_db()
+        assert kept.description == "Reworded."
+        assert not Incident.objects.filter(pk=removed.pk).exists()
+        added = session.incidents.get(category=Category.GIFTS_MONEY)
+        assert added.occurred_at == session.actual_start
+        assert session.status == EntryStatus.DRAFT
+
+    def test_incident_of_another_session_cannot_be_slipped_in(self, owner_client, owner, session):
+        elsewhere = IncidentFactory(client=session.client, session=SessionFactory(client=session.client))
+        before = snapshot()
+        data = session_data(
+            incidents=[incident_fields(owner, id=str(elsewhere.pk), description="Hijacked.")], initial=1
+        )
+
+        response = owner_client.post(reverse("sessions_log:session_edit", args=[session.pk]), data)
+
+        assert response.status_code == 200
+        assert "no longer part of this session" in response.content.decode()
+        assert snapshot() == before
+
+    def test_edit_page_shows_the_saved_incidents(self, owner_client, session):
+        IncidentFactory(client=session.client, session=session, description="Saved before.")
+
+        response = owner_client.get(reverse("sessions_log:session_edit", args=[session.pk]))
+
+        assert response.status_code == 200
+        assert len(response.context["formset"].forms) == 2  # the saved one and an empty one
+        assert b"Saved before." in response.content
+
+    def test_edit_after_signing_is_refused_and_the_row_is_unchanged(
+        self, owner_client, owner, signed_session
+    ):
+        url = reverse("sessions_log:session_edit", args=[signed_session.pk])
+        before = snapshot()
+
+        get = owner_client.get(url)
+        post = owner_client.post(url, session_data(actual_end=local(START + 90 * MINUTE)))
+
+        for response in (get, post):
+            assert response.status_code == 302
+            assert response["Location"] == signed_session.get_absolute_url()
+            assert "signed and locked" in message_texts(response)[0]
+        assert snapshot() == before
+        signed_session.refresh_from_db()
+        assert signed_session.content_hash == signed_session.compute_content_hash()
+
+    def test_detail_of_a_signed_session_offers_no_edit(self, owner_client, signed_session):
+        response = owner_client.get(signed_session.get_absolute_url())
+
+        assert reverse("sessions_log:session_edit", args=[signed_session.pk]).encode() not in response.content
+        assert reverse("sessions_log:session_sign", args=[signed_session.pk]).encode() not in response.content
+        assert b"Add addendum" in response.content
+
+
+class TestSignSession:
+    def test_signing_locks_the_session_and_its_incidents(self, owner_client, owner, session):
+        incidents = IncidentFactory.create_batch(2, client=session.client, session=session)
+
+        response = owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]))
+
+        assert response.status_code == 302
+        assert response["Location"] == session.get_absolute_url()
+        assert "Session signed and locked with 2 incidents." in message_texts(response)[0]
+        session.refresh_from_db()
+        assert session.status == EntryStatus.SIGNED
+        assert session.signed_by == owner
+        assert timezone.now() - session.signed_at < datetime.timedelta(minutes=1)
+        assert re.fullmatch(r"[0-9a-f]{64}", session.content_hash)
+        assert session.content_hash == session.compute_content_hash()
+        for incident in incidents:
+            incident.refresh_from_db()
+            assert incident.status == EntryStatus.SIGNED
+            assert (incident.signed_by, incident.signed_at) == (owner, session.signed_at)
+            assert incident.content_hash == incident.compute_content_hash()
+
+    def test_detail_page_shows_the_signature(self, owner_client, signed_session):
+        response = owner_client.get(signed_session.get_absolute_url())
+
+        content = response.content.decode()
+        assert "Signed" in content
+        assert signed_session.content_hash[:12] in content
+        assert str(signed_session.signed_by) in content
+
+    def test_signing_twice_is_refused(self, owner_client, signed_session):
+        before = snapshot()
+
+        response = owner_client.post(reverse("sessions_log:session_sign", args=[signed_session.pk]))
+
+        assert response.status_code == 302
+        assert "is locked" in message_texts(response)[0]
+        assert snapshot() == before
+
+    def test_draft_detail_offers_edit_and_sign_with_a_warning(self, owner_client, session):
+        response = owner_client.get(session.get_absolute_url())
+
+        content = response.content.decode()
+        assert reverse("sessions_log:session_edit", args=[session.pk]) in content
+        assert reverse("sessions_log:session_sign", args=[session.pk]) in content
+        assert "can no longer be edited" in content
+        assert "Add addendum" not in content
+
+
+class TestSessionDetail:
+    def test_shows_overrun_incidents_and_addenda_in_order(self, owner_client, client_record):
+        session = SessionFactory(
+            client=client_record,
+            scheduled_start=START,
+            scheduled_end=START + 50 * MINUTE,
+            actual_start=START,
+            actual_end=START + 62 * MINUTE,
+        )
+        IncidentFactory(client=client_record, session=session, description="Asked for more time.")
+        signed(session)
+        AddendumFactory(session=session, text="First correction.", created_at=timezone.now() - MINUTE)
+        AddendumFactory(session=session, text="Second correction.")
+
+        response = owner_client.get(session.get_absolute_url())
+
+        content = response.content.decode()
+        assert "ran 12 min over" in content
+        assert "Asked for more time." in content
+        assert content.index("First correction.") < content.index("Second correction.")
+
+    def test_no_overrun_shown_for_a_session_that_ended_on_time(self, owner_client, session):
+        response = owner_client.get(session.get_absolute_url())
+
+        assert b"min over" not in response.content
+
+    @pytest.mark.parametrize("incident_count", [1, 3])
+    def test_query_count(self, owner_client, client_record, incident_count, django_assert_num_queries):
+        session = SessionFactory(client=client_record)
+        agreement = BoundaryAgreementFactory(client=client_record)
+        for _ in range(incident_count):
+            IncidentFactory(client=client_record, session=session, agreement=agreement, follow_up_owner=None)
+        signed(session)
+        for incident in session.incidents.all():
+            signed(incident)
+            AddendumFactory(
+                session=None, incident=incident, client=client_record, author=client_record.therapist
+            )
+        AddendumFactory(session=session)
+        # django session, user, practice (time zone), the session with client, therapist and
+        # signer, its incidents with agreement, follow-up owner and signer, their addenda with
+        # authors, the session's addenda with authors: the same however many incidents.
+        with django_assert_num_queries(7):
+            response = owner_client.get(session.get_absolute_url())
+        assert response.status_code == 200
+
+
+class TestAddendum:
+    def test_addendum_is_added_and_shown(self, owner_client, owner, signed_session):
+        hash_before = signed_session.content_hash
+
+        response = owner_client.post(
+            reverse("sessions_log:session_addendum", args=[signed_session.pk]),
+            {"text": "The session began at 10:05.", "reason": "Wrong start time."},
+        )
+
+        addendum = Addendum.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == f"{signed_session.get_absolute_url()}#addendum-{addendum.pk}"
+        assert (addendum.session, addendum.client, addendum.author) == (
+            signed_session,
+            signed_session.client,
+            owner,
+        )
+        signed_session.refresh_from_db()
+        assert signed_session.content_hash == hash_before
+        detail = owner_client.get(signed_session.get_absolute_url()).content.decode()
+        assert "The session began at 10:05." in detail
+        assert "Wrong start time." in detail
+
+    def test_addendum_form_for_signed_session(self, owner_client, signed_session):
+        response = owner_client.get(reverse("sessions_log:session_addendum", args=[signed_session.pk]))
+
+        assert response.status_code == 200
+        assert 'name="reason"' in response.content.decode()
+
+    def test_addendum_without_reason_rerenders_with_the_text(self, owner_client, signed_session):
+        response = owner_client.post(
+            reverse("sessions_log:session_addendum", args=[signed_session.pk]),
+            {"text": "Typed correction.", "reason": ""},
+        )
+
+        assert response.status_code == 200
+        assert b"Give the reason for the addendum." in response.content
+        assert b"Typed correction." in response.content
+        assert not Addendum.objects.exists()
+
+    def test_addendum_on_a_draft_is_refused(self, owner_client, session):
+        url = reverse("sessions_log:session_addendum", args=[session.pk])
+
+        for response in (owner_client.get(url), owner_client.post(url, {"text": "x", "reason": "y"})):
+            assert response.status_code == 302
+            assert response["Location"] == session.get_absolute_url()
+            assert "Addenda are for signed entries" in message_texts(response)[0]
+        assert not Addendum.objects.exists()
+
+    def test_addendum_to_a_signed_incident(self, owner_client, owner, signed_incident):
+        response = owner_client.post(
+            reverse("sessions_log:incident_addendum", args=[signed_incident.pk]),
+            {"text": "It was a Tuesday.", "reason": "Detail remembered later."},
+        )
+
+        assert response.status_code == 302
+        assert Addendum.objects.get().incident == signed_incident
+        assert b"It was a Tuesday." in owner_client.get(signed_incident.get_absolute_url()).content
+
+
+class TestIncidentOutsideSession:
+    def test_owner_logs_an_incident_outside_a_session(self, owner_client, owner, client_record):
+        at = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=3)
+        data = incident_fields(
+            owner,
+            category=Category.ONLINE,
+            location="online",
+            occurred_at=local(at),
+            description="A friend request on a social network.",
+        )
+
+        response = owner_client.post(reverse("sessions_log:incident_new", args=[client_record.pk]), data)
+
+        incident = Incident.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == incident.get_absolute_url()
+        assert incident.session is None
+        assert incident.occurred_at == at
+        assert incident.status == EntryStatus.DRAFT
+
+    @time_machine.travel(datetime.datetime(2025, 5, 5, 9, 37, 30, tzinfo=datetime.UTC), tick=False)
+    def test_form_defaults_to_now(self, owner_client, client_record):
+        response = owner_client.get(reverse("sessions_log:incident_new", args=[client_record.pk]))
+
+        assert response.status_code == 200
+        assert 'name="occurred_at" value="2025-05-05T10:37"' in response.content.decode()
+
+    def test_discharged_client_can_still_have_incidents(self, owner_client, owner, client_record):
+        client_record.status = ClientStatus.DISCHARGED
+        client_record.discharged_on = timezone.localdate()
+        client_record.save()
+        data = incident_fields(owner, occurred_at=local(timezone.now() - MINUTE), description="A visit.")
+
+        response = owner_client.post(reverse("sessions_log:incident_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 302
+        assert Incident.objects.get().client == client_record
+
+    def test_future_incident_rerenders_with_error(self, owner_client, owner, client_record):
+        data = incident_fields(owner, occurred_at=_future(), description="Not yet.")
+
+        response = owner_client.post(reverse("sessions_log:incident_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        assert b"An incident cannot be in the future." in response.content
+        assert b"Not yet." in response.content
+        assert not Incident.objects.exists()
+
+    def test_missing_time_is_an_error_outside_a_session(self, owner_client, owner, client_record):
+        data = incident_fields(owner, occurred_at="")
+
+        response = owner_client.post(reverse("sessions_log:incident_new", args=[client_record.pk]), data)
+
+        assert response.status_code == 200
+        assert b"Say when it happened." in response.content
+
+    def test_owner_edits_a_draft(self, owner_client, owner, incident):
+        data = incident_fields(owner, occurred_at=local(incident.occurred_at), description="Clarified.")
+
+        response = owner_client.post(reverse("sessions_log:incident_edit", args=[incident.pk]), data)
+
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert incident.description == "Clarified."
+
+    def test_signing_locks_the_incident(self, owner_client, owner, incident):
+        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]))
+
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert incident.status == EntryStatus.SIGNED
+        assert incident.signed_by == owner
+        assert incident.content_hash == incident.compute_content_hash()
+
+    def test_edit_after_signing_is_refused_and_the_row_is_unchanged(
+        self, owner_client, owner, signed_incident
+    ):
+        url = reverse("sessions_log:incident_edit", args=[signed_incident.pk])
+        before = snapshot()
+
+        get = owner_client.get(url)
+        post = owner_client.post(
+            url,
+            incident_fields(owner, occurred_at=local(signed_incident.occurred_at), description="Changed."),
+        )
+
+        for response in (get, post):
+            assert response.status_code == 302
+            assert response["Location"] == signed_incident.get_absolute_url()
+            assert "signed and locked" in message_texts(response)[0]
+        assert snapshot() == before
+
+    def test_incident_of_a_session_is_edited_with_the_session(self, owner_client, session):
+        incident = IncidentFactory(client=session.client, session=session)
+
+        response = owner_client.get(reverse("sessions_log:incident_edit", args=[incident.pk]))
+
+        assert response.status_code == 302
+        assert response["Location"] == reverse("sessions_log:session_edit", args=[session.pk])
+
+    def test_incident_of_a_session_is_not_signed_alone(self, owner_client, session):
+        incident = IncidentFactory(client=session.client, session=session)
+
+        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]))
+
+        assert response.status_code == 302
+        assert "sign it with the session" in message_texts(response)[0]
+        incident.refresh_from_db()
+        assert incident.status == EntryStatus.DRAFT
+
+    def test_query_count(self, owner_client, client_record, django_assert_num_queries):
+        incident = signed(IncidentFactory(client=client_record, session=SessionFactory(client=client_record)))
+        AddendumFactory.create_batch(
+            2, session=None, incident=incident, client=client_record, author=incident.client.therapist
+        )
+        # django session, user, practice (time zone), the incident with client, session,
+        # agreement, follow-up owner and signer, its addenda with authors
+        with django_assert_num_queries(5):
+            response = owner_client.get(incident.get_absolute_url())
+        assert response.status_code == 200
+
+    def test_detail_shows_the_incident(self, owner_client, incident):
+        response = owner_client.get(incident.get_absolute_url())
+
+        assert response.status_code == 200
+        assert incident.description.encode() in response.content
+        assert reverse("sessions_log:incident_sign", args=[incident.pk]).encode() in response.content
+
+
+# Access: every URL of the app, every kind of user.
+
+
+@pytest.fixture
+def objects(owner, client_record, session, signed_session, incident, signed_incident):
+    return {
+        "client": client_record,
+        "session": session,
+        "signed_session": signed_session,
+        "incident": incident,
+        "signed_incident": signed_incident,
+    }
+
+
+def _valid_session_post(objects):
+    owner = objects["client"].therapist
+    return session_data(incidents=[incident_fields(owner)])
+
+
+def _valid_incident_post(objects):
+    owner = objects["client"].therapist
+    return incident_fields(owner, occurred_at=local(timezone.now() - datetime.timedelta(hours=1)))
+
+
+def _addendum_post(objects):
+    return {"text": "A correction.", "reason": "A reason."}
+
+
+# name: (the object its URL takes, whether it only reads, the POST body, POST only)
+ACCESS = {
+    "session_new": ("client", False, _valid_session_post, False),
+    "session_detail": ("session", True, None, False),
+    "session_edit": ("session", False, _valid_session_post, False),
+    "session_sign": ("session", False, lambda objects: {}, True),
+    "session_addendum": ("signed_session", False, _addendum_post, False),
+    "incident_new": ("client", False, _valid_incident_post, False),
+    "incident_detail": ("incident", True, None, False),
+    "incident_edit": ("incident", False, _valid_incident_post, False),
+    "incident_sign": ("incident", False, lambda objects: {}, True),
+    "incident_addendum": ("signed_incident", False, _addendum_post, False),
+}
+
+
+def _url(name, objects):
+    return reverse(f"sessions_log:{name}", args=[objects[ACCESS[name][0]].pk])
+
+
+def test_every_url_has_an_access_test():
+    names = {pattern.name for pattern in sessions_log_urls.urlpatterns if isinstance(pattern, URLPattern)}
+    assert names == set(ACCESS)
+
+
+@pytest.mark.parametrize("name", ACCESS)
+def test_owner_succeeds(client, owner, objects, name):
+    _, _, post_body, post_only = ACCESS[name]
+    client.force_login(owner)
+    url = _url(name, objects)
+
+    if not post_only:
+        assert client.get(url).status_code == 200
+    if post_body is not None:
+        response = client.post(url, post_body(objects))
+        assert response.status_code == 302, response.context and response.context["form"].errors
+        assert not any(message.level_tag == "error" for message in get_messages(response.wsgi_request))
+
+
+@pytest.mark.parametrize("name", ACCESS)
+@pytest.mark.parametrize("actor", STRANGERS)
+def test_strangers_get_404_and_change_nothing(request, client, objects, name, actor):
+    _, _, post_body, post_only = ACCESS[name]
+    client.force_login(request.getfixturevalue(actor))
+    url = _url(name, objects)
+    before = snapshot()
+
+    if not post_only:
+        assert client.get(url).status_code == 404
+    assert client.post(url, post_body(objects) if post_body else {}).status_code in (404, 405)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", ACCESS)
+@pytest.mark.parametrize("actor", ["supervisor", "admin"])
+def test_supervisor_and_admin_read_but_change_nothing(request, client, objects, name, actor):
+    _, reads, post_body, post_only = ACCESS[name]
+    client.force_login(request.getfixturevalue(actor))
+    url = _url(name, objects)
+    before = snapshot()
+
+    if reads:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"Sign and lock" not in response.content
+        assert b"/edit/" not in response.content
+    else:
+        if not post_only:
+            assert client.get(url).status_code == 404
+        assert client.post(url, post_body(objects)).status_code == 404
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", [name for name, spec in ACCESS.items() if spec[3]])
+def test_state_changes_are_post_only(owner_client, objects, name):
+    assert owner_client.get(_url(name, objects)).status_code == 405
+
+
+@pytest.mark.parametrize("name", [name for name, spec in ACCESS.items() if spec[1]])
+def test_read_pages_refuse_post(owner_client, objects, name):
+    assert owner_client.post(_url(name, objects)).status_code == 405
+
+
+def test_anonymous_is_sent_to_sign_in(client, objects):
+    for name in ACCESS:
+        response = client.get(_url(name, objects))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))

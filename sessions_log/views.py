@@ -1,0 +1,305 @@
+"""The session log: sessions with their incidents, incidents on their own, signatures, addenda.
+
+Reading goes through ``get_visible_or_404`` (owner, current supervisor, practice admin); every
+change through ``get_owned_or_404`` (the client's own therapist), so anyone else gets a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.forms import Form
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.scoping import get_owned_or_404, get_visible_or_404
+from clients.models import Client, ClientStatus
+from sessions_log import services
+from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
+from sessions_log.models import Addendum, Incident, Session
+
+INCIDENT_PREFIX = "incidents"
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    """Show a service's refusal on the form: on the field it names where the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _with_one_more_incident(data):
+    """The submitted data with room for one more incident form ("Add another incident")."""
+    data = data.copy()
+    key = f"{INCIDENT_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, ""))
+    except ValueError:
+        return data  # a tampered management form: the formset reports it
+    data[key] = str(min(total + 1, IncidentFormSet.max_num))
+    return data
+
+
+# Sessions
+
+
+@require_http_methods(["GET", "POST"])
+def session_new(request, client_pk):
+    client = get_owned_or_404(
+        Client.objects.select_related("practice", "therapist"), request.user, pk=client_pk
+    )
+    if client.status == ClientStatus.DISCHARGED:
+        messages.error(
+            request, f"{client} was discharged on {client.discharged_on}: no new sessions can be logged."
+        )
+        return redirect(client)
+    return _session_page(request, client=client, session=Session(client=client, therapist=request.user))
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    session = get_owned_or_404(
+        Session.objects.select_related("client__practice", "client__therapist"), request.user, pk=pk
+    )
+    if session.is_signed:
+        messages.error(
+            request, "This session is signed and locked: it cannot be edited. Add an addendum instead."
+        )
+        return redirect(session)
+    return _session_page(request, client=session.client, session=session)
+
+
+def _session_page(request, *, client: Client, session: Session):
+    """New and edit share one page: the session and its incidents, saved in one submit."""
+    is_new = session.pk is None
+    data = _posted(request)
+    adding_form = data is not None and "add_incident" in data
+    form = SessionForm(data, instance=session, client=client)
+    session_valid = data is not None and form.is_valid()
+    formset = IncidentFormSet(
+        _with_one_more_incident(data) if adding_form else data,
+        instance=session,
+        prefix=INCIDENT_PREFIX,
+        queryset=Incident.objects.order_by("occurred_at", "pk"),
+        form_kwargs={"client": client, "in_session": True, "default_occurred_at": form.session_start()},
+    )
+    if data is not None and not adding_form and formset.is_valid() and session_valid:
+        deleted = set(formset.deleted_forms)
+        new = [entry_data(f) for f in formset.extra_forms if f.has_changed() and f not in deleted]
+        try:
+            if is_new:
+                session = services.session_create(
+                    client=client, therapist=request.user, data=entry_data(form), incidents=new
+                )
+            else:
+                session = services.session_update(
+                    session=session,
+                    by=request.user,
+                    data=entry_data(form),
+                    new_incidents=new,
+                    changed_incidents={
+                        f.instance.pk: entry_data(f)
+                        for f in formset.initial_forms
+                        if f.has_changed() and f not in deleted
+                    },
+                    removed_incidents=[f.instance.pk for f in deleted if f.instance.pk],
+                )
+        except services.EntryLocked as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(session)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            count = session.incidents.count()
+            messages.success(
+                request,
+                f"Session saved as a draft with {_plural(count, 'incident')}. "
+                "Sign it when it is complete; until then you can still edit it.",
+            )
+            return redirect(session)
+    return render(
+        request,
+        "sessions_log/session_form.html",
+        {
+            "client": client,
+            "session": None if is_new else session,
+            "form": form,
+            "formset": formset,
+            "can_add_incident": formset.total_form_count() < formset.max_num,
+        },
+    )
+
+
+@require_GET
+def session_detail(request, pk):
+    session = get_visible_or_404(
+        Session.objects.select_related("client", "therapist", "signed_by"), request.user, pk=pk
+    )
+    incidents = (
+        Incident.objects.for_user(request.user)
+        .filter(session=session)
+        .select_related("agreement", "follow_up_owner", "signed_by")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .order_by("occurred_at", "pk")
+    )
+    addenda = Addendum.objects.for_user(request.user).filter(session=session).select_related("author")
+    return render(
+        request,
+        "sessions_log/session_detail.html",
+        {
+            "session": session,
+            "client": session.client,
+            "incidents": incidents,
+            "addenda": addenda,
+            "is_owner": session.client.therapist_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+def session_sign(request, pk):
+    session = get_owned_or_404(Session.objects.select_related("client"), request.user, pk=pk)
+    try:
+        session = services.session_sign(session=session, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        count = session.incidents.count()
+        messages.success(
+            request,
+            f"Session signed and locked with {_plural(count, 'incident')}. "
+            "Any correction from now on is an addendum.",
+        )
+    return redirect(session)
+
+
+@require_http_methods(["GET", "POST"])
+def session_addendum(request, pk):
+    session = get_owned_or_404(Session.objects.select_related("client"), request.user, pk=pk)
+    return _addendum_page(request, entry=session)
+
+
+# Incidents outside a session
+
+
+@require_http_methods(["GET", "POST"])
+def incident_new(request, client_pk):
+    client = get_owned_or_404(Client.objects.select_related("therapist"), request.user, pk=client_pk)
+    form = IncidentForm(_posted(request), client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_create(client=client, by=request.user, data=entry_data(form))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Incident saved as a draft. Sign it when it is complete.")
+            return redirect(incident)
+    return render(
+        request, "sessions_log/incident_form.html", {"client": client, "incident": None, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def incident_edit(request, pk):
+    incident = get_owned_or_404(Incident.objects.select_related("client__therapist"), request.user, pk=pk)
+    if incident.is_signed:
+        messages.error(
+            request, "This incident is signed and locked: it cannot be edited. Add an addendum instead."
+        )
+        return redirect(incident)
+    if incident.session_id is not None:
+        messages.info(request, "This incident was logged with a session: edit it with the session.")
+        return redirect("sessions_log:session_edit", pk=incident.session_id)
+    form = IncidentForm(_posted(request), instance=incident, client=incident.client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_update(incident=incident, by=request.user, data=entry_data(form))
+        except services.EntryLocked as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(incident)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Incident saved as a draft.")
+            return redirect(incident)
+    return render(
+        request,
+        "sessions_log/incident_form.html",
+        {"client": incident.client, "incident": incident, "form": form},
+    )
+
+
+@require_GET
+def incident_detail(request, pk):
+    incident = get_visible_or_404(
+        Incident.objects.select_related("client", "session", "agreement", "follow_up_owner", "signed_by"),
+        request.user,
+        pk=pk,
+    )
+    addenda = Addendum.objects.for_user(request.user).filter(incident=incident).select_related("author")
+    return render(
+        request,
+        "sessions_log/incident_detail.html",
+        {
+            "incident": incident,
+            "client": incident.client,
+            "addenda": addenda,
+            "is_owner": incident.client.therapist_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+def incident_sign(request, pk):
+    incident = get_owned_or_404(Incident.objects.select_related("client"), request.user, pk=pk)
+    try:
+        incident = services.incident_sign(incident=incident, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Incident signed and locked. Any correction from now on is an addendum.")
+    return redirect(incident)
+
+
+@require_http_methods(["GET", "POST"])
+def incident_addendum(request, pk):
+    incident = get_owned_or_404(Incident.objects.select_related("client"), request.user, pk=pk)
+    return _addendum_page(request, entry=incident)
+
+
+# Addenda
+
+
+def _addendum_page(request, *, entry: Session | Incident):
+    if not entry.is_signed:
+        messages.error(request, "Addenda are for signed entries: edit the draft instead.")
+        return redirect(entry)
+    form = AddendumForm(_posted(request), entry=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            addendum = services.addendum_add(entry=entry, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Addendum added. The signed entry itself is unchanged.")
+            return redirect(addendum)
+    return render(
+        request,
+        "sessions_log/addendum_form.html",
+        {
+            "entry": entry,
+            "entry_kind": entry._meta.verbose_name,
+            "client": entry.client,
+            "form": form,
+            "cancel_url": entry.get_absolute_url(),
+        },
+    )
