@@ -1132,6 +1132,7 @@ class DemoBuilder:
             acknowledged_on=acknowledged,
             acknowledgement_method=method,
             recorded_by=plan.therapist,
+            created_at=min(_utc(effective, 17, 0, plan.zone), self.now(plan)),
         )
 
     def write_agreements(self) -> None:

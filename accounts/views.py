@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,32 +26,75 @@ def home(request):
     return redirect("admin:index")
 
 
+WORKLIST_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """Up to ``WORKLIST_LENGTH`` items of one kind of pending work, and whether there are more."""
+
+    title: str
+    items: list
+    more: bool
+
+    @classmethod
+    def of(cls, title: str, queryset) -> "Worklist":
+        items = list(queryset[: WORKLIST_LENGTH + 1])
+        return cls(title, items[:WORKLIST_LENGTH], len(items) > WORKLIST_LENGTH)
+
+
 def _therapist_home(request):
     user = request.user
     today = timezone.localdate()
-    needs_me = {
-        "unsigned_sessions": Session.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
-        "unsigned_incidents": Incident.objects.for_user(user).filter(status=EntryStatus.DRAFT).count(),
-        "follow_ups_due": Incident.objects.for_user(user)
-        .filter(follow_up_due__lte=today, follow_up_done_on__isnull=True)
-        .count(),
-        "reviews_due": BoundaryAgreement.objects.for_user(user)
-        .active()
-        .filter(next_review_on__lte=today)
-        .count(),
-        "open_flags": Flag.objects.for_user(user).open().count(),
+    worklists = {
+        "unsigned_sessions": Worklist.of(
+            "Unsigned sessions",
+            Session.objects.owned_by(user)
+            .filter(status=EntryStatus.DRAFT)
+            .select_related("client")
+            .order_by("scheduled_start"),
+        ),
+        # Incidents logged in a session are signed with it; these are the ones outside sessions.
+        "unsigned_incidents": Worklist.of(
+            "Unsigned incidents outside sessions",
+            Incident.objects.owned_by(user)
+            .filter(status=EntryStatus.DRAFT, session__isnull=True)
+            .select_related("client")
+            .order_by("occurred_at"),
+        ),
+        "follow_ups_due": Worklist.of(
+            "Follow-ups due",
+            Incident.objects.owned_by(user)
+            .filter(follow_up_due__lte=today, follow_up_done_on__isnull=True)
+            .select_related("client")
+            .order_by("follow_up_due"),
+        ),
+        "reviews_due": Worklist.of(
+            "Agreements due for review",
+            BoundaryAgreement.objects.owned_by(user)
+            .active()
+            .filter(next_review_on__lte=today)
+            .select_related("client")
+            .order_by("next_review_on"),
+        ),
+        "open_flags": Worklist.of(
+            "Open flags on my clients",
+            Flag.objects.for_user(user).open().select_related("client").order_by("acknowledge_by"),
+        ),
     }
     return render(
         request,
         "accounts/home_therapist.html",
-        {**client_list_context(request, per_page=15), "needs_me": needs_me},
+        {**client_list_context(request, per_page=15), "worklists": worklists},
     )
 
 
 def _supervisor_home(request):
     user = request.user
-    supervisees = user.supervisees().annotate(
-        client_count=Count("clients", filter=Q(clients__status="active"), distinct=True)
+    supervisees = (
+        user.supervisees()
+        .annotate(client_count=Count("clients", filter=Q(clients__status="active"), distinct=True))
+        .order_by("last_name", "first_name")
     )
     flags = (
         Flag.objects.for_user(user)

@@ -1,6 +1,8 @@
 import datetime
 from collections.abc import Sequence
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils import timezone
 
@@ -51,10 +53,29 @@ class AgreementForm(forms.ModelForm):
         self.category = category
         self.instance.category = category
         self.fields["next_review_on"].required = False
+        self.fields["review_interval_days"].widget.attrs.update({"min": 7, "max": 730})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "terms",
+            Row(
+                Column("proposed_by", css_class="col-sm-6 col-lg-3"),
+                Column("effective_date", css_class="col-sm-6 col-lg-3"),
+                Column("review_interval_days", css_class="col-sm-6 col-lg-3"),
+                Column("next_review_on", css_class="col-sm-6 col-lg-3"),
+            ),
+            "rationale",
+        )
 
     @property
     def category_label(self) -> str:
         return Category(self.category).label
+
+    @property
+    def is_filled(self) -> bool:
+        """Whether the user typed into this section (an optional section left as offered is not)."""
+        return self.is_bound and self.has_changed()
 
     def clean(self):
         cleaned = super().clean()

@@ -81,7 +81,7 @@ class BoundaryAgreement(models.Model):
     acknowledged_on = models.DateField("client acknowledged on", null=True, blank=True)
     acknowledgement_method = models.CharField(max_length=20, choices=AcknowledgementMethod, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = BoundaryAgreementQuerySet.as_manager()
 

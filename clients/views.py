@@ -75,10 +75,12 @@ def client_intake(request):
 def client_detail(request, pk):
     client = get_visible_or_404(Client.objects.select_related("therapist", "practice"), request.user, pk=pk)
     agreements = client.agreements.filter(status=AgreementStatus.ACTIVE).order_by("category")
+    # Meta.ordering does not apply to a GROUP BY query: order explicitly.
     sessions = (
         Session.objects.for_user(request.user)
         .filter(client=client)
-        .annotate(incident_count=Count("incidents"))[:10]
+        .annotate(incident_count=Count("incidents"))
+        .order_by("-scheduled_start")[:10]
     )
     incidents = Incident.objects.for_user(request.user).filter(client=client)[:10]
     flags = Flag.objects.for_user(request.user).filter(client=client).open()

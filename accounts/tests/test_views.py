@@ -7,7 +7,9 @@ from django.utils import timezone
 from accounts.middleware import PracticeTimezoneMiddleware
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.tests.factories import PASSWORD, SupervisorFactory, TherapistFactory, UserFactory
+from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
+from sessions_log.tests.factories import IncidentFactory, SessionFactory
 from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,9 +65,33 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 5 counters of "what needs me now"
+    # session, user, practice (time zone), client count and page, 5 worklists of "what needs me now"
     with django_assert_num_queries(10):
         client.get(reverse("home"))
+
+
+def test_therapist_home_lists_what_needs_them(client, owner, client_record):
+    draft = SessionFactory(client=client_record)
+    due = BoundaryAgreementFactory(client=client_record, next_review_on=timezone.localdate())
+    outside = IncidentFactory(client=client_record)
+    inside = IncidentFactory(client=client_record, session=draft)
+    client.force_login(owner)
+
+    worklists = client.get(reverse("home")).context["worklists"]
+
+    assert worklists["unsigned_sessions"].items == [draft]
+    assert worklists["reviews_due"].items == [due]
+    assert worklists["unsigned_incidents"].items == [outside]
+    assert inside not in worklists["unsigned_incidents"].items
+
+
+def test_therapist_home_shows_a_therapist_level_flag_without_a_client(client, owner):
+    FlagFactory(client=None, therapist=owner, practice=owner.practice, rule="therapist_pattern")
+    client.force_login(owner)
+
+    response = client.get(reverse("home"))
+
+    assert b"Therapist-level pattern (across your clients)" in response.content
 
 
 def test_supervisor_home_shows_current_supervisees_and_their_flags(client, supervisor, owner, client_record):

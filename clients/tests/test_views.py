@@ -351,3 +351,20 @@ def test_drafts_are_shown_as_drafts_on_the_detail_page(client, owner, client_rec
     response = client.get(reverse("clients:detail", args=[client_record.pk]))
 
     assert [s.status for s in response.context["sessions"]] == [EntryStatus.DRAFT]
+
+
+def test_detail_lists_recent_sessions_newest_first(client, owner, client_record):
+    now = timezone.now().replace(microsecond=0)
+    for days in (5, 1, 9, 3):
+        start = now - datetime.timedelta(days=days)
+        SessionFactory(
+            client=client_record,
+            scheduled_start=start,
+            scheduled_end=start + datetime.timedelta(minutes=50),
+        )
+    client.force_login(owner)
+
+    response = client.get(reverse("clients:detail", args=[client_record.pk]))
+
+    starts = [s.scheduled_start for s in response.context["sessions"]]
+    assert starts == sorted(starts, reverse=True)
