@@ -142,6 +142,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Alliance <alliance@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address users reach Alliance at, for links in e-mail.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,121 @@
+"""E-mail about flags, sent only once the transaction that caused it has committed.
+
+Messages name the rule, the client's pseudonymous code and a link; never clinical content.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role, SupervisionAssignment, User
+from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Severity
+
+
+def _link(flag: Flag) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("supervision:flag_detail", args=[flag.pk])
+
+
+def _subject_of(flag: Flag) -> str:
+    return f"client {flag.client.code}" if flag.client_id else f"therapist {flag.therapist}"
+
+
+def _send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
+    recipients = sorted({address for address in recipients if address})
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+        )
+
+
+def current_supervisors(therapist: User):
+    return User.objects.filter(
+        pk__in=SupervisionAssignment.objects.current().filter(therapist=therapist).values("supervisor"),
+        is_active=True,
+    )
+
+
+def notify_flag_opened(flag: Flag) -> None:
+    """A critical flag goes to the therapist's current supervisors at once."""
+    if flag.severity != Severity.CRITICAL:
+        return
+    due = timezone.localtime(flag.acknowledge_by).strftime("%Y-%m-%d %H:%M %Z")
+    _send_on_commit(
+        subject=f"[Alliance] Critical flag: {flag.get_rule_display()} ({_subject_of(flag)})",
+        body=(
+            f"A critical flag opened for {_subject_of(flag)}, a client of {flag.therapist}.\n\n"
+            f"Rule: {flag.get_rule_display()}\nAcknowledgement due by: {due}\n\n"
+            f"Open it in Alliance: {_link(flag)}\n"
+        ),
+        recipients=[user.email for user in current_supervisors(flag.therapist)],
+    )
+
+
+def notify_decision(event: FlagEvent) -> None:
+    """A supervisor's decision goes to the therapist; an escalation also to the practice admins."""
+    flag = event.flag
+    if event.actor_id is None:
+        return
+    recipients = [flag.therapist.email]
+    if event.kind == FlagEventKind.ESCALATED:
+        recipients += User.objects.filter(
+            practice_id=flag.practice_id, role=Role.PRACTICE_ADMIN, is_active=True
+        ).values_list("email", flat=True)
+    action = event.get_kind_display().lower()
+    _send_on_commit(
+        subject=f"[Alliance] {event.get_kind_display()}: {flag.get_rule_display()} ({_subject_of(flag)})",
+        body=(
+            f"{event.actor} recorded a decision on the flag '{flag.get_rule_display()}' "
+            f"for {_subject_of(flag)}: {action}.\n\n"
+            + (
+                "An entry was returned to you for revision: add an addendum to it.\n\n"
+                if event.kind == FlagEventKind.RETURNED
+                else ""
+            )
+            + f"Open it in Alliance: {_link(flag)}\n"
+        ),
+        recipients=list(recipients),
+    )
+
+
+def send_overdue_digest(*, now=None) -> int:
+    """One e-mail per supervisor listing their supervisees' flags past acknowledgement; returns how many."""
+    now = now or timezone.now()
+    overdue = (
+        Flag.objects.filter(status=FlagStatus.OPEN, acknowledge_by__lt=now)
+        .select_related("client", "therapist")
+        .order_by("acknowledge_by")
+    )
+    by_supervisor: dict[User, list[Flag]] = {}
+    assignments = (
+        SupervisionAssignment.objects.current()
+        .filter(therapist__in=overdue.values("therapist"))
+        .select_related("supervisor")
+    )
+    supervisors_of: dict[int, list[User]] = {}
+    for assignment in assignments:
+        if assignment.supervisor.is_active:
+            supervisors_of.setdefault(assignment.therapist_id, []).append(assignment.supervisor)
+    for flag in overdue:
+        for supervisor in supervisors_of.get(flag.therapist_id, []):
+            by_supervisor.setdefault(supervisor, []).append(flag)
+    sent = 0
+    for supervisor, flags in by_supervisor.items():
+        if not supervisor.email:
+            continue
+        lines = [
+            f"- {flag.get_rule_display()} · {_subject_of(flag)} · due "
+            f"{timezone.localtime(flag.acknowledge_by):%Y-%m-%d %H:%M} · {_link(flag)}"
+            for flag in flags
+        ]
+        send_mail(
+            f"[Alliance] {len(flags)} flag{'s' if len(flags) != 1 else ''} past acknowledgement",
+            "These flags of therapists you supervise are past their acknowledgement time:\n\n"
+            + "\n".join(lines)
+            + "\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [supervisor.email],
+        )
+        sent += 1
+    return sent
