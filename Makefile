@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint stop migrations-check clean-db
+.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:8000/
-run: $(VENV)/.runtime
+## demo-db: migrate the development database and load the demo data if it is empty
+demo-db: $(VENV)/.runtime
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
+
+## run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:8000/
+run: demo-db
 	@echo
 	@echo "Alliance is at http://$(HOST):$(PORT)/ (sign in at http://$(HOST):$(PORT)/accounts/login/)"
 	@echo "Demo accounts, all with the password alliance-demo:"
@@ -33,6 +36,33 @@ run: $(VENV)/.runtime
 	@echo
 	@trap '$(BIN)/python -m config.embedded_db stop' EXIT INT TERM; \
 		DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: the production server (gunicorn, DEBUG off, static files collected) on http://localhost:8000/
+# Without SECRET_KEY a random one is made for this run only: sign-ins end when the server stops.
+serve: $(VENV)/.runtime
+	@if [ -z "$$SECRET_KEY" ]; then \
+		echo "SECRET_KEY is not set: using a random key for this run (sign-ins end when the server stops)."; \
+	fi
+	@export SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+		DEBUG=false ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
+		GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}"; \
+	set -e; \
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0; \
+	$(BIN)/python manage.py migrate --no-input; \
+	echo "Alliance (production settings) at http://localhost:$(PORT)/ - stop with Ctrl-C."; \
+	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
+
+## backup: pg_dump -Fc of the configured database into backups/, named by the UTC time
+backup: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-true} $(BIN)/python scripts/backup.py backup
+
+## restore-check: restore the latest backup into a scratch database; check migrations and row counts
+restore-check: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-true} $(BIN)/python scripts/backup.py restore-check
+
+## fault-drill: gunicorn under load while PostgreSQL stops for 5 s; no 500s, no lost writes
+fault-drill: $(VENV)/.runtime
+	$(BIN)/python scripts/fault_drill.py
 
 ## test: the whole suite (on the embedded PostgreSQL unless DATABASE_URL is set)
 test: $(VENV)/.dev

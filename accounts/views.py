@@ -10,7 +10,7 @@ from boundaries.models import BoundaryAgreement
 from clients.models import Client
 from clients.views import client_list_context
 from sessions_log.models import EntryStatus, Incident, Session
-from supervision.models import Flag
+from supervision.models import Flag, FlagStatus
 
 
 @require_GET
@@ -76,6 +76,13 @@ def _therapist_home(request):
             .filter(next_review_on__lte=today)
             .select_related("client")
             .order_by("next_review_on"),
+        ),
+        "returned": Worklist.of(
+            "Returned to me for revision",
+            Flag.objects.for_user(user)
+            .filter(status=FlagStatus.RETURNED, therapist=user)
+            .select_related("client")
+            .order_by("opened_at"),
         ),
         "open_flags": Worklist.of(
             "Open flags on my clients",

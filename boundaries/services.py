@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts.models import User
 from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client, ClientStatus
+from supervision.engine import evaluate_for_client
 
 
 def _lock_active(agreement: BoundaryAgreement, *, action: str) -> BoundaryAgreement:
@@ -97,6 +98,7 @@ def agreement_create(
     )
     agreement.full_clean()
     agreement.save()
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return agreement
 
 
@@ -139,6 +141,7 @@ def agreement_revise(
     )
     revision.full_clean()
     revision.save()
+    transaction.on_commit(lambda: evaluate_for_client(revision.client), robust=True)
     return revision
 
 
@@ -151,6 +154,7 @@ def agreement_end(*, agreement: BoundaryAgreement, ended_on: datetime.date) -> B
     agreement.ended_on = ended_on
     agreement.full_clean()
     agreement.save(update_fields=["status", "ended_on"])
+    transaction.on_commit(lambda: evaluate_for_client(agreement.client), robust=True)
     return agreement
 
 

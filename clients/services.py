@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Role, User
 from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientStatus
+from supervision.engine import evaluate_for_client
 
 
 @transaction.atomic
@@ -31,6 +32,7 @@ def client_intake(*, therapist: User, client: Client, agreements: Sequence[Bound
         agreement.status = AgreementStatus.ACTIVE
         agreement.full_clean(exclude=["client", "recorded_by"])
         agreement.save()
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return client
 
 
@@ -46,6 +48,7 @@ def client_update(*, client: Client, code: str, intake_date: datetime.date, sett
         raise ValidationError(
             {"code": ValidationError("Another client of this practice already has this code.", code="taken")}
         ) from exc
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return client
 
 
@@ -62,4 +65,5 @@ def client_discharge(*, client: Client, on: datetime.date) -> Client:
     client.discharged_on = on
     client.full_clean()
     client.save(update_fields=["status", "discharged_on", "updated_at"])
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return client

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app server itself: compressed, and cached for ever under hashed names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "accounts.middleware.PracticeTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that finds the database down answers with the 503 page instead of a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,7 +100,18 @@ else:
         )
     except embedded_db.EmbeddedDatabaseError as exc:
         raise ConfigurationError(str(exc)) from None
+# Faults: a reused connection is checked first, so the first request after the database comes back
+# reconnects; connecting and each statement have a time limit, so a stalled database fails a request
+# (the 503 page) instead of holding a worker. Writes that span rows are explicit transactions in the
+# services (transaction.atomic, select_for_update), not ATOMIC_REQUESTS: a request-wide transaction
+# would hold row locks while templates and PDFs render.
+_database["CONN_HEALTH_CHECKS"] = True
 _database.setdefault("OPTIONS", {})
+_database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+if _statement_timeout := env_int("DATABASE_STATEMENT_TIMEOUT", 30):
+    _database["OPTIONS"]["options"] = " ".join(
+        filter(None, [_database["OPTIONS"].get("options"), f"-c statement_timeout={_statement_timeout}s"])
+    )
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -124,6 +139,16 @@ USE_I18N = False
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In production `collectstatic` writes hashed, compressed copies that WhiteNoise serves; development
+# and tests serve the source files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -172,6 +197,9 @@ if TESTING:
     # Fast hashing for the many users that tests create; nothing else differs from production.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Static files from the source folders, as in development: no collectstatic before a test run.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
     # Two test runs at once (say, two checkouts) each need a database of their own.
     if test_database_name := env_str("TEST_DATABASE_NAME", ""):
         DATABASES["default"]["TEST"] = {"NAME": test_database_name}

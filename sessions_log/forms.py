@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -51,7 +52,13 @@ def now_to_the_minute() -> datetime.datetime:
 
 
 class SessionForm(forms.ModelForm):
-    """The session itself; the view pairs it with an ``IncidentFormSet``."""
+    """The session itself; the view pairs it with an ``IncidentFormSet``.
+
+    A new session's form carries a one-time ``submission_token``, so that sending the same form
+    twice logs one session (see ``services.session_create``).
+    """
+
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Session
@@ -77,9 +84,13 @@ class SessionForm(forms.ModelForm):
         if self.instance.pk is None:
             self.instance.client = client
             self.instance.therapist = client.therapist
+            self.initial.setdefault("submission_token", uuid.uuid4())
+        else:
+            del self.fields["submission_token"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Row(Column("scheduled_start"), Column("scheduled_end")),
             Row(Column("actual_start"), Column("actual_end")),
@@ -95,6 +106,12 @@ class SessionForm(forms.ModelForm):
         if client.setting in SETTING_FROM_CLIENT:
             initial["setting"] = SETTING_FROM_CLIENT[client.setting]
         return initial
+
+    def clean_submission_token(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["submission_token"])
+        except ValueError:
+            return None  # missing or damaged: the form is saved, only without the double-submit guard
 
     def session_start(self) -> datetime.datetime | None:
         """When the session began, once the form is cleaned: the default time of its incidents."""

@@ -153,6 +153,9 @@ class Session(SignableEntry):
         output_field=models.DurationField(),
         db_persist=True,
     )
+    # The one-time token of the form that logged the session: the same form sent twice (a double
+    # click, the back button) finds the session it made the first time instead of making another.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
     signed_fields = (
         "client",
@@ -172,6 +175,7 @@ class Session(SignableEntry):
         ordering = ["-scheduled_start"]
         constraints = [
             *signature_constraints("session"),
+            models.UniqueConstraint(fields=["submission_token"], name="session_submission_token_unique"),
             models.CheckConstraint(
                 condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"
             ),

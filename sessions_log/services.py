@@ -6,6 +6,7 @@ signed one with ``EntryLocked``. Callers pass the cleaned values of the entry's 
 (``SESSION_FIELDS``, ``INCIDENT_FIELDS``); status and signature are never taken from them.
 """
 
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 from clients.models import Client, ClientStatus
 from sessions_log.models import Addendum, EntryStatus, Incident, Session
+from supervision.engine import evaluate_for_client
+from supervision.services import flag_entry_revised
 
 SESSION_FIELDS = frozenset(
     {"scheduled_start", "scheduled_end", "actual_start", "actual_end", "setting", "attendance"}
@@ -47,6 +50,14 @@ SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "updated
 
 class EntryLocked(ValidationError):
     """The entry is signed: it is never edited or signed again, only corrected by addenda."""
+
+
+class AlreadySubmitted(Exception):
+    """The same form was sent before and logged ``session``; nothing new was saved."""
+
+    def __init__(self, session: Session):
+        super().__init__(f"The form was already submitted: session {session.pk}.")
+        self.session = session
 
 
 def _require_owner(client: Client, user: User) -> None:
@@ -117,21 +128,42 @@ def session_create(
     therapist: User,
     data: Mapping[str, Any],
     incidents: Iterable[Mapping[str, Any]] = (),
+    submission_token: uuid.UUID | None = None,
 ) -> Session:
-    """Log a draft session and the incidents of that session, all or nothing."""
+    """Log a draft session and the incidents of that session, all or nothing.
+
+    ``submission_token`` is the one-time token of the form sent: the same form sent again
+    (a double click, the back button) raises ``AlreadySubmitted`` with the session logged the
+    first time, also when both arrive at once (the unique token lets only one be stored).
+    """
     _require_owner(client, therapist)
+    if submission_token is not None and (earlier := _submitted(client, submission_token)):
+        raise AlreadySubmitted(earlier)
     if client.status == ClientStatus.DISCHARGED:
         raise ValidationError(
             "%(client)s was discharged on %(date)s: no new sessions can be logged.",
             code="client_discharged",
             params={"client": client, "date": client.discharged_on},
         )
-    session = Session(client=client, therapist=therapist, documented_at=timezone.now())
+    session = Session(
+        client=client, therapist=therapist, documented_at=timezone.now(), submission_token=submission_token
+    )
     _assign(session, data, SESSION_FIELDS)
-    _save(session)
+    try:
+        _save(session)
+    except ValidationError:
+        # The same form, sent at the same moment, was stored first: this insert met its token.
+        if submission_token is not None and (earlier := _submitted(client, submission_token)):
+            raise AlreadySubmitted(earlier) from None
+        raise
     for number, incident_data in enumerate(incidents, start=1):
         _save(_new_incident(client=client, session=session, data=incident_data), label=f"Incident {number}")
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return session
+
+
+def _submitted(client: Client, token: uuid.UUID) -> Session | None:
+    return Session.objects.filter(client=client, submission_token=token).first()
 
 
 @transaction.atomic
@@ -172,6 +204,7 @@ def session_update(
             _new_incident(client=locked.client, session=locked, data=incident_data),
             label=f"Incident {number}",
         )
+    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
     return locked
 
 
@@ -186,6 +219,7 @@ def session_sign(*, session: Session, by: User) -> Session:
     for incident in Incident.objects.select_for_update().filter(session=locked, status=EntryStatus.DRAFT):
         incident.mark_signed(by=by, at=at)
         incident.save(update_fields=SIGNATURE_FIELDS)
+    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
     return locked
 
 
@@ -198,6 +232,7 @@ def incident_create(*, client: Client, by: User, data: Mapping[str, Any]) -> Inc
     _require_owner(client, by)
     incident = _new_incident(client=client, session=None, data=data)
     _save(incident)
+    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
     return incident
 
 
@@ -218,6 +253,7 @@ def incident_update(*, incident: Incident, by: User, data: Mapping[str, Any]) ->
     _refuse_in_session(locked, "change")
     _assign(locked, data, INCIDENT_FIELDS)
     _save(locked)
+    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
     return locked
 
 
@@ -229,6 +265,7 @@ def incident_sign(*, incident: Incident, by: User) -> Incident:
     _refuse_in_session(locked, "sign")
     locked.mark_signed(by=by)
     locked.save(update_fields=SIGNATURE_FIELDS)
+    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
     return locked
 
 
@@ -241,4 +278,6 @@ def addendum_add(*, entry: Session | Incident, by: User, text: str, reason: str)
     addendum = Addendum(client=locked.client, text=text, reason=reason, author=by)
     setattr(addendum, locked._meta.model_name, locked)
     _save(addendum)
+    # An addendum is how a therapist revises an entry a supervisor returned.
+    flag_entry_revised(entry=locked, by=by)
     return addendum

@@ -98,7 +98,11 @@ def _session_page(request, *, client: Client, session: Session):
         try:
             if is_new:
                 session = services.session_create(
-                    client=client, therapist=request.user, data=entry_data(form), incidents=new
+                    client=client,
+                    therapist=request.user,
+                    data=entry_data(form),
+                    incidents=new,
+                    submission_token=form.cleaned_data["submission_token"],
                 )
             else:
                 session = services.session_update(
@@ -113,6 +117,9 @@ def _session_page(request, *, client: Client, session: Session):
                     },
                     removed_incidents=[f.instance.pk for f in deleted if f.instance.pk],
                 )
+        except services.AlreadySubmitted as exc:
+            messages.info(request, "This form had already been sent: the session is saved once, here.")
+            return redirect(exc.session)
         except services.EntryLocked as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(session)

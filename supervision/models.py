@@ -2,10 +2,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Practice
+from accounts.models import Practice, Role, SupervisionAssignment
 from accounts.scoping import ScopedQuerySet
+from sessions_log.models import Classification
 
 
 class RuleCode(models.TextChoices):
@@ -75,6 +77,12 @@ class Flag(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     acknowledge_by = models.DateTimeField("acknowledgement due by")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        "escalated to the practice admin",
+        null=True,
+        blank=True,
+        help_text="Set once; stays while it is open.",
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
     # A digest of the evidence, so a flag closed by a supervisor is not reopened for the same facts.
@@ -129,6 +137,10 @@ class Flag(models.Model):
                 condition=~Q(status=FlagStatus.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
                 name="flag_acknowledged_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(escalated_at__isnull=True) | Q(escalated_at__gte=F("opened_at")),
+                name="flag_escalated_after_opening",
+            ),
         ]
         indexes = [
             models.Index(fields=["practice", "status", "-opened_at"], name="flag_practice_status_idx"),
@@ -138,6 +150,9 @@ class Flag(models.Model):
     def __str__(self) -> str:
         subject = self.client or self.therapist
         return f"{self.get_rule_display()} · {subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:flag_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.client_id and (
@@ -151,6 +166,30 @@ class Flag(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for a supervisor's first look after its acknowledgement time."""
+        return self.status == FlagStatus.OPEN and self.acknowledge_by < timezone.now()
+
+    def may_be_decided_by(self, user) -> bool:
+        """Decisions belong to a current supervisor of the therapist, or an admin of the practice.
+
+        Everyone else who can see the flag (the therapist above all) only reads it.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        if user.practice_id != self.practice_id:
+            return False
+        if user.role == Role.PRACTICE_ADMIN:
+            return True
+        if user.role == Role.SUPERVISOR:
+            return (
+                SupervisionAssignment.objects.current()
+                .filter(supervisor=user, therapist_id=self.therapist_id, practice_id=self.practice_id)
+                .exists()
+            )
+        return False
+
 
 class FlagEventKind(models.TextChoices):
     OPENED = "opened", "Opened"
@@ -163,6 +202,7 @@ class FlagEventKind(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed as a false positive"
     ESCALATED = "escalated", "Escalated to the practice admin"
     AUTO_CLOSED = "auto_closed", "Closed: condition cleared"
+    REVISED = "revised", "Returned entry revised by an addendum"
 
 
 class FlagEventQuerySet(ScopedQuerySet):
@@ -171,7 +211,11 @@ class FlagEventQuerySet(ScopedQuerySet):
 
 
 class FlagEvent(models.Model):
-    """One entry of a flag's decision history; the system's own events have no actor."""
+    """One entry of a flag's decision history; the system's own events have no actor.
+
+    An event about one entry of the evidence (returned, revised, classified) names it in
+    ``incident`` or ``session``; a classification event also keeps the classification it set.
+    """
 
     flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=FlagEventKind)
@@ -179,6 +223,14 @@ class FlagEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     comment = models.TextField(blank=True)
+    # Signed entries are never deleted; a draft may be, and its events then keep their comment.
+    incident = models.ForeignKey(
+        "sessions_log.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="flag_events"
+    )
+    session = models.ForeignKey(
+        "sessions_log.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="flag_events"
+    )
+    classification = models.CharField(max_length=10, choices=Classification, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = FlagEventQuerySet.as_manager()
@@ -199,10 +251,22 @@ class FlagEvent(models.Model):
                 | Q(actor__isnull=False),
                 name="flag_event_decision_has_actor",
             ),
+            models.CheckConstraint(
+                condition=Q(incident__isnull=True) | Q(session__isnull=True), name="flag_event_one_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(classification="")
+                | Q(kind=FlagEventKind.CLASSIFIED, classification__in=Classification.values),
+                name="flag_event_classification_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.flag}"
+
+    @property
+    def entry(self):
+        return self.incident or self.session
 
 
 class RuleSetting(models.Model):

