@@ -16,6 +16,7 @@ from clients.models import Client, ClientStatus
 from sessions_log import services
 from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
 from sessions_log.models import Addendum, Incident, Session
+from supervision.models import Flag
 
 INCIDENT_PREFIX = "incidents"
 
@@ -146,6 +147,11 @@ def _session_page(request, *, client: Client, session: Session):
     )
 
 
+def _open_flags(user, client: Client):
+    """The client's open flags, so that a flag raised by the save just made shows at once."""
+    return Flag.objects.for_user(user).filter(client=client).open().order_by("opened_at")
+
+
 @require_GET
 def session_detail(request, pk):
     session = get_visible_or_404(
@@ -167,6 +173,7 @@ def session_detail(request, pk):
             "client": session.client,
             "incidents": incidents,
             "addenda": addenda,
+            "open_flags": _open_flags(request.user, session.client),
             "is_owner": session.client.therapist_id == request.user.pk,
         },
     )
@@ -260,6 +267,7 @@ def incident_detail(request, pk):
             "incident": incident,
             "client": incident.client,
             "addenda": addenda,
+            "open_flags": _open_flags(request.user, incident.client),
             "is_owner": incident.client.therapist_id == request.user.pk,
         },
     )

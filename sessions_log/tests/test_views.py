@@ -17,6 +17,7 @@ from clients.tests.factories import ClientFactory
 from sessions_log import urls as sessions_log_urls
 from sessions_log.models import Addendum, Attendance, EntryStatus, Incident, Session, SessionSetting
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
+from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -514,8 +515,9 @@ class TestSessionDetail:
         AddendumFactory(session=session)
         # django session, user, practice (time zone), the session with client, therapist and
         # signer, its incidents with agreement, follow-up owner and signer, their addenda with
-        # authors, the session's addenda with authors: the same however many incidents.
-        with django_assert_num_queries(7):
+        # authors, the session's addenda with authors, the client's open flags: the same however
+        # many incidents.
+        with django_assert_num_queries(8):
             response = owner_client.get(session.get_absolute_url())
         assert response.status_code == 200
 
@@ -696,8 +698,8 @@ class TestIncidentOutsideSession:
             2, session=None, incident=incident, client=client_record, author=incident.client.therapist
         )
         # django session, user, practice (time zone), the incident with client, session,
-        # agreement, follow-up owner and signer, its addenda with authors
-        with django_assert_num_queries(5):
+        # agreement, follow-up owner and signer, its addenda with authors, the client's open flags
+        with django_assert_num_queries(6):
             response = owner_client.get(incident.get_absolute_url())
         assert response.status_code == 200
 
@@ -824,3 +826,13 @@ def test_anonymous_is_sent_to_sign_in(client, objects):
         response = client.get(_url(name, objects))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_flag_raised_by_a_save_shows_on_the_entry_page(owner_client, client_record):
+    flag = FlagFactory(client=client_record)
+    incident = IncidentFactory(client=client_record)
+
+    response = owner_client.get(incident.get_absolute_url())
+
+    assert list(response.context["open_flags"]) == [flag]
+    assert flag.get_absolute_url().encode() in response.content
