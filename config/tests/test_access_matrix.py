@@ -1,0 +1,251 @@
+"""The access matrix: every URL the resolver knows × every kind of visitor × GET and POST.
+
+Each URL name has an entry in ``SPEC`` saying what it is about; a URL without one fails
+``test_every_url_has_an_entry``, so a new view cannot ship without its access being tested.
+
+- Strangers to the owner's client (a colleague, a supervisor with no assignment, a supervisor
+  whose assignment ended, an admin of another practice) get 404 on every URL about it, for GET
+  and POST, and nothing in the database changes.
+- Anonymous visitors are sent to sign in, except on the few public pages.
+- The owner, the current supervisor and the practice admin are not refused what they may read.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import SupervisionAssignment, User
+from boundaries.models import BoundaryAgreement
+from boundaries.tests.factories import BoundaryAgreementFactory
+from clients.models import Client
+from sessions_log.models import Addendum, Incident, Session
+from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
+from supervision.models import Flag, FlagEvent, RuleSetting
+from supervision.tests.factories import FlagFactory
+
+pytestmark = pytest.mark.django_db
+
+STRANGERS = ("colleague", "unassigned_supervisor", "ended_supervisor", "other_admin")
+READERS = ("owner", "supervisor", "admin")
+VISITORS = (*READERS, *STRANGERS, "anonymous")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a URL is about: ``about`` names the owner's object its arguments point at (None: no
+    object); ``public`` pages are open to anonymous visitors; ``readers`` may GET it with success."""
+
+    about: str | None = None
+    public: bool = False
+    readers: tuple[str, ...] = READERS
+
+
+ANY_SIGNED_IN = (*READERS, *STRANGERS)
+SPEC: dict[str, Entry] = {
+    "home": Entry(readers=ANY_SIGNED_IN),
+    "accounts:login": Entry(public=True, readers=()),
+    "accounts:logout": Entry(public=True, readers=()),
+    "accounts:password_change": Entry(readers=ANY_SIGNED_IN),
+    "accounts:password_change_done": Entry(readers=ANY_SIGNED_IN),
+    "accounts:password_reset": Entry(public=True, readers=ANY_SIGNED_IN),
+    "accounts:password_reset_done": Entry(public=True, readers=ANY_SIGNED_IN),
+    "accounts:password_reset_confirm": Entry(public=True, readers=ANY_SIGNED_IN),
+    "accounts:password_reset_complete": Entry(public=True, readers=ANY_SIGNED_IN),
+    "clients:list": Entry(readers=ANY_SIGNED_IN),
+    "clients:intake": Entry(readers=("owner", "colleague")),
+    "clients:detail": Entry(about="client"),
+    "clients:edit": Entry(about="client", readers=("owner",)),
+    "clients:discharge": Entry(about="client", readers=()),
+    "clients:timeline": Entry(about="client"),
+    "boundaries:detail": Entry(about="agreement"),
+    "boundaries:revise": Entry(about="agreement", readers=("owner",)),
+    "boundaries:end": Entry(about="agreement", readers=()),
+    "boundaries:acknowledge": Entry(about="agreement", readers=("owner",)),
+    "boundaries:add": Entry(about="client", readers=("owner",)),
+    "boundaries:print": Entry(about="client"),
+    "boundaries:pdf": Entry(about="client"),
+    "sessions_log:session_new": Entry(about="client", readers=("owner",)),
+    "sessions_log:session_detail": Entry(about="session"),
+    "sessions_log:session_edit": Entry(about="draft_session", readers=("owner",)),
+    "sessions_log:session_sign": Entry(about="draft_session", readers=()),
+    "sessions_log:session_addendum": Entry(about="session", readers=("owner",)),
+    "sessions_log:incident_new": Entry(about="client", readers=("owner",)),
+    "sessions_log:incident_detail": Entry(about="incident"),
+    "sessions_log:incident_edit": Entry(about="draft_incident", readers=("owner",)),
+    "sessions_log:incident_sign": Entry(about="draft_incident", readers=()),
+    "sessions_log:incident_addendum": Entry(about="incident", readers=("owner",)),
+    "supervision:dashboard": Entry(
+        readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
+    ),
+    "supervision:admin_dashboard": Entry(readers=("admin", "other_admin")),
+    "supervision:flag_detail": Entry(about="flag"),
+    "supervision:flag_acknowledge": Entry(about="flag", readers=()),
+    "supervision:flag_comment": Entry(about="flag", readers=()),
+    "supervision:flag_return": Entry(about="flag", readers=()),
+    "supervision:flag_classify": Entry(about="flag", readers=()),
+    "supervision:flag_resolve": Entry(about="flag", readers=()),
+    "supervision:flag_dismiss": Entry(about="flag", readers=()),
+    "supervision:flag_escalate": Entry(about="flag", readers=()),
+    "supervision:rule_settings": Entry(readers=("admin", "other_admin")),
+    "supervision:rule_setting_edit": Entry(readers=("admin", "other_admin")),
+    "supervision:export_flags": Entry(
+        readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
+    ),
+    "supervision:export_incidents": Entry(
+        readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
+    ),
+    "livez": Entry(public=True, readers=ANY_SIGNED_IN),
+    "readyz": Entry(public=True, readers=ANY_SIGNED_IN),
+    "favicon": Entry(public=True, readers=ANY_SIGNED_IN),
+}
+
+# A POST body with something for every form, so that a view that wrongly accepted a stranger
+# would have something to write.
+PAYLOAD = {
+    "code": "ZZ-9999",
+    "intake_date": "2026-01-01",
+    "setting": "in_person",
+    "discharged_on": "2026-01-02",
+    "terms": "Changed by a stranger",
+    "proposed_by": "jointly",
+    "effective_date": "2026-01-01",
+    "review_interval_days": "90",
+    "ended_on": "2026-01-02",
+    "acknowledged_on": "2026-01-02",
+    "acknowledgement_method": "verbal",
+    "category": "time",
+    "text": "Written by a stranger",
+    "reason": "A stranger's reason",
+    "comment": "A stranger's comment",
+    "outcome": "no_action",
+    "classification": "violation",
+    "seen_event": "999999",
+    "enabled": "",
+}
+
+
+def url_names(patterns=None, namespace=None):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if inner == "admin":
+                continue  # the admin site: see test_admin_site_is_for_practice_admins_only
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+@pytest.fixture
+def world(
+    owner, supervisor, admin, colleague, unassigned_supervisor, ended_supervisor, other_admin, client_record
+):
+    signed_session = SessionFactory(client=client_record)
+    IncidentFactory(client=client_record, session=signed_session, occurred_at=signed_session.actual_start)
+    signed_session.mark_signed(by=owner)
+    signed_session.save()
+    incident = IncidentFactory(client=client_record)
+    incident.mark_signed(by=owner)
+    incident.save()
+    AddendumFactory(session=signed_session, client=client_record, author=owner)
+    flag = FlagFactory(client=client_record)
+    flag.incidents.add(incident)
+    return {
+        "client": client_record,
+        "agreement": BoundaryAgreementFactory(client=client_record),
+        "session": signed_session,
+        "draft_session": SessionFactory(client=client_record),
+        "incident": incident,
+        "draft_incident": IncidentFactory(client=client_record),
+        "flag": flag,
+    }
+
+
+def url_for(name: str, world) -> str:
+    entry = SPEC[name]
+    if name == "accounts:password_reset_confirm":
+        return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name == "supervision:rule_setting_edit":
+        return reverse(name, kwargs={"code": "time_overruns"})
+    if entry.about is None:
+        return reverse(name)
+    target = world[entry.about]
+    try:
+        return reverse(name, kwargs={"pk": target.pk})
+    except NoReverseMatch:
+        return reverse(name, kwargs={"client_pk": target.pk})
+
+
+def database_state() -> str:
+    """A digest of every row a visitor could change."""
+    models = (
+        User,
+        SupervisionAssignment,
+        Client,
+        BoundaryAgreement,
+        Session,
+        Incident,
+        Addendum,
+        Flag,
+        FlagEvent,
+    )
+    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (*models, RuleSetting)}
+    return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def test_every_url_has_an_entry():
+    assert set(url_names()) == set(SPEC)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("name", sorted(SPEC))
+def test_access(request, client, world, name, visitor):
+    entry = SPEC[name]
+    url = url_for(name, world)
+    if visitor != "anonymous":
+        client.force_login(request.getfixturevalue(visitor))
+    before = database_state()
+
+    got = client.get(url)
+    posted = client.post(url, PAYLOAD)
+
+    statuses = (got.status_code, posted.status_code)
+    assert 500 not in statuses and 503 not in statuses, statuses
+    if visitor == "anonymous":
+        if entry.public:
+            return
+        for response in (got, posted):
+            assert response.status_code == 302, (name, response.status_code)
+            assert urlparse(response["Location"]).path == reverse("accounts:login")
+        assert database_state() == before
+    elif visitor in STRANGERS and entry.about is not None:
+        # 404 for the method the view serves; the other method may be refused first (405),
+        # which says nothing about the object either.
+        assert set(statuses) <= {404, 405} and 404 in statuses, (name, visitor, statuses)
+        assert database_state() == before
+    elif visitor in entry.readers:
+        assert got.status_code in (200, 301, 302), (name, visitor, got.status_code)
+    else:
+        # Refused or redirected away, never shown: and a refused POST changes nothing.
+        assert got.status_code in (302, 403, 404, 405), (name, visitor, got.status_code)
+        if posted.status_code in (403, 404, 405):
+            assert database_state() == before
+
+
+@pytest.mark.parametrize("visitor", ["owner", "supervisor", *STRANGERS[:-1]])
+def test_admin_site_is_for_practice_admins_only(request, client, visitor):
+    client.force_login(request.getfixturevalue(visitor))
+
+    response = client.get(reverse("admin:accounts_user_changelist"))
+
+    assert response.status_code == 302
+    assert urlparse(response["Location"]).path == reverse("admin:login")
+
+
+def test_admin_site_for_the_practice_admin(client, admin):
+    client.force_login(admin)
+
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
