@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill
+.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,12 @@ restore-check: $(VENV)/.runtime
 fault-drill: $(VENV)/.runtime
 	$(BIN)/python scripts/fault_drill.py
 
-## test: the whole suite (on the embedded PostgreSQL unless DATABASE_URL is set)
+## screenshots: a PNG of each main page into docs/screenshots/ (Debian's chromium, the demo database)
+screenshots: $(VENV)/.dev demo-db
+	DEBUG=true $(BIN)/python scripts/screenshots.py
+
+## test: the whole suite (on the embedded PostgreSQL unless DATABASE_URL is set); the browser tests
+## need Debian's chromium (apt-get install -y chromium) and are skipped, with a note, without it
 test: $(VENV)/.dev
 	$(BIN)/pytest
 

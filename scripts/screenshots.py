@@ -1,0 +1,173 @@
+"""Screenshots of Alliance's main pages, for the README: ``make screenshots``.
+
+    python scripts/screenshots.py [--out docs/screenshots]
+
+Reads the development database with the demo data (``make demo-db`` loads it) and changes
+nothing in it: it picks a flagged client of dr.chen, starts ``manage.py runserver`` (DEBUG on)
+on a spare loopback port, and saves one PNG per page, signed in as dr.chen, sup.rivera or
+admin, with Debian's Chromium launched as the browser tests launch it. Only the server it
+started is stopped.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from browser_tests import chromium  # noqa: E402 - needs the checkout on sys.path
+
+PASSWORD = "alliance-demo"  # noqa: S105 - the published password of the demo accounts
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def log(message: str) -> None:
+    print(f"[screenshots] {message}", flush=True)
+
+
+def demo_pages() -> list[tuple[str, str, str | None]]:
+    """(file name, path, username or None for signed out) of each page, from the demo data."""
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.db.models import F
+    from django.urls import reverse
+
+    from boundaries.models import BoundaryAgreement
+    from sessions_log.models import Session
+    from supervision.models import Flag
+
+    flag = (
+        Flag.objects.filter(therapist__username="dr.chen", client__isnull=False)
+        .open()
+        .order_by("opened_at")
+        .first()
+    )
+    if flag is None:
+        sys.exit("No open flag on a client of dr.chen: load the demo data (make demo-db) first.")
+    client = flag.client
+    chen = {"therapist__username": "dr.chen"}
+    # The richest examples: a signed session with incidents and addenda, a revised agreement.
+    session = (
+        Session.objects.filter(**chen, signed_at__isnull=False, incidents__isnull=False)
+        .order_by(F("addenda").desc(nulls_last=True), "-scheduled_start")
+        .first()
+    )
+    agreement = (
+        BoundaryAgreement.objects.filter(client__therapist__username="dr.chen")
+        .order_by("-version", "client__code", "category")
+        .first()
+    )
+    pages = [
+        ("01-sign-in", reverse("accounts:login"), None),
+        ("02-therapist-home", reverse("home"), "dr.chen"),
+        ("03-intake", reverse("clients:intake"), "dr.chen"),
+        ("04-client", client.get_absolute_url(), "dr.chen"),
+        ("05-session-log-form", reverse("sessions_log:session_new", args=[client.pk]), "dr.chen"),
+        ("06-session-detail", session.get_absolute_url(), "dr.chen"),
+        ("07-agreement", agreement.get_absolute_url(), "dr.chen"),
+        ("08-printable-agreement", reverse("boundaries:print", args=[client.pk]), "dr.chen"),
+        ("09-timeline", reverse("clients:timeline", args=[client.pk]), "dr.chen"),
+        ("10-supervisor-dashboard", reverse("supervision:dashboard"), "sup.rivera"),
+        ("11-flag", flag.get_absolute_url(), "sup.rivera"),
+        ("12-practice-dashboard", reverse("supervision:admin_dashboard"), "admin"),
+    ]
+    connections.close_all()
+    return pages
+
+
+def spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen, output, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            output.seek(0)
+            sys.stderr.write(output.read().decode(errors="replace"))
+            sys.exit(f"The server stopped (exit status {server.returncode}); its output is above.")
+        try:
+            with urllib.request.urlopen(f"{url}/livez", timeout=2):  # noqa: S310 - our own loopback server
+                return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"The server did not answer at {url} within {timeout:.0f} s.")
+
+
+def take(pages, base_url: str, out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium.launch_args())
+        contexts = {}
+        for name, path, username in pages:
+            if username not in contexts:
+                # Reduced motion: charts.js then draws the charts without animating them.
+                context = browser.new_context(base_url=base_url, viewport=VIEWPORT, reduced_motion="reduce")
+                if username:
+                    sign_in = context.new_page()
+                    sign_in.goto("/accounts/login/")
+                    sign_in.get_by_label("Username").fill(username)
+                    sign_in.get_by_label("Password").fill(PASSWORD)
+                    sign_in.get_by_role("button", name="Sign in").click()
+                    sign_in.get_by_role("button", name="Sign out").wait_for(state="attached")
+                    sign_in.close()
+                contexts[username] = context
+            page = contexts[username].new_page()
+            page.goto(path, wait_until="networkidle")
+            if page.locator("canvas[data-chart]").count():
+                page.wait_for_timeout(2000)  # let Chart.js finish drawing
+            target = out / f"{name}.png"
+            page.screenshot(path=target, full_page=True)
+            log(f"{target.relative_to(BASE_DIR)}  ({path})")
+            page.close()
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=BASE_DIR / "docs" / "screenshots")
+    args = parser.parse_args()
+    if chromium.executable() is None:
+        sys.exit("No chromium on the PATH: install it with apt-get install -y chromium.")
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    pages = demo_pages()
+    port = spare_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # The server's request log is kept aside, and shown only if it fails to start.
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(  # noqa: S603 - our own manage.py
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=BASE_DIR,
+            env={**os.environ, "DEBUG": "true"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(base_url, server, output)
+            log(f"server on {base_url}; writing into {out.relative_to(BASE_DIR)}/")
+            take(pages, base_url, out)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()
