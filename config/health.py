@@ -11,7 +11,8 @@ import logging
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -45,3 +46,10 @@ def readyz(request):
         logger.warning("Not ready: %d migrations are not applied", len(pending))
         return _plain("migrations pending", 503)
     return _plain("ok")
+
+
+@login_not_required
+def favicon(request):
+    """/favicon.ico for pages that name no icon; resolved per request, as the static manifest
+    only exists once collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -1,8 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts import views as account_views
 from config import health
@@ -18,11 +15,7 @@ urlpatterns = [
     path("livez", health.livez, name="livez"),
     path("readyz", health.readyz, name="readyz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin site's).
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-        name="favicon",
-    ),
+    path("favicon.ico", health.favicon, name="favicon"),
 ]
 
 # A database outage before any view runs (reading the session or the user) is a 503, not a 500.
