@@ -8,8 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # Connects the sign-in clock of the session limits to user_logged_in.
-        from accounts import middleware  # noqa: F401
+        # Connect the sign-in clock of the session limits and the security log to their signals.
+        from accounts import middleware, security_log  # noqa: F401
 
 
 class AllianceAdminConfig(admin_apps.AdminConfig):

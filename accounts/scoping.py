@@ -13,6 +13,7 @@ keeps only what the role allows:
 
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, SupervisionAssignment
@@ -55,11 +56,25 @@ def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object ``user`` may see; anything else, existing or not, is a 404."""
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
-    return get_object_or_404(queryset.for_user(user), **lookup)
+    return _get_or_404(queryset, queryset.for_user(user), user, "read", lookup)
 
 
 def get_owned_or_404(queryset, user, **lookup):
     """Fetch one object ``user`` may change (their own client's); anything else is a 404."""
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
-    return get_object_or_404(queryset.owned_by(user), **lookup)
+    return _get_or_404(queryset, queryset.owned_by(user), user, "change", lookup)
+
+
+def _get_or_404(everything, allowed, user, action: str, lookup: dict):
+    try:
+        return get_object_or_404(allowed, **lookup)
+    except Http404:
+        # The user is told nothing; the security log records an attempt on a real object.
+        if everything.filter(**lookup).exists():
+            from accounts.security_log import log_event
+
+            log_event(
+                "access_denied", user=user, model=everything.model._meta.label_lower, action=action, **lookup
+            )
+        raise

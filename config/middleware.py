@@ -13,9 +13,10 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
-from django.views import defaults
+
+from config.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ RETRY_AFTER = 30
 def service_unavailable() -> HttpResponse:
     """The 503 page: a standalone template rendered without the request, so no context
     processor reads the user (and so the database)."""
-    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response = HttpResponse(
+        loader.render_to_string("503.html", {"request_id": current_request_id()}), status=503
+    )
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response
@@ -51,4 +54,5 @@ def server_error(request):
     """``handler500``: the 503 page when the error is the database's, else Django's 500 page."""
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         return service_unavailable()
-    return defaults.server_error(request)
+    # Rendered without the request: its context processors may be what failed.
+    return HttpResponseServerError(loader.render_to_string("500.html", {"request_id": current_request_id()}))

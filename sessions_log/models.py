@@ -9,6 +9,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.scoping import ScopedQuerySet
 from boundaries.models import Category
@@ -124,6 +125,22 @@ class SignableEntry(models.Model):
 
     def compute_content_hash(self) -> str:
         return hashlib.sha256(self.canonical_content().encode()).hexdigest()
+
+    @cached_property
+    def signature_intact(self) -> bool | None:
+        """Whether the stored content still hashes to its signature (None for a draft).
+
+        Checked whenever a signed entry is shown; a mismatch means the row was changed outside
+        Alliance after signing, and is written to the security log.
+        """
+        if not self.is_signed:
+            return None
+        intact = self.compute_content_hash() == self.content_hash
+        if not intact:
+            from accounts.security_log import log_event
+
+            log_event("integrity_mismatch", model=self._meta.label_lower, id=self.pk)
+        return intact
 
     def mark_signed(self, *, by, at=None) -> None:
         """Fill the signature fields; the caller saves (services lock the row first)."""
