@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots
+.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ restore-check: $(VENV)/.runtime
 ## fault-drill: gunicorn under load while PostgreSQL stops for 5 s; no 500s, no lost writes
 fault-drill: $(VENV)/.runtime
 	$(BIN)/python scripts/fault_drill.py
+
+## bench: page times, queries per page, load, rule sweep at practice-large (see docs/PERFORMANCE.md)
+bench: $(VENV)/.runtime
+	$(BIN)/python scripts/bench.py
 
 ## screenshots: a PNG of each main page into docs/screenshots/ (Debian's chromium, the demo database)
 screenshots: $(VENV)/.dev demo-db

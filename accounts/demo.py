@@ -9,6 +9,12 @@ Flags are left to the rule engine.
 The same seed gives the same shape on any day; the dates move with ``today``. A second run finds
 the demo practices and writes nothing. ``scale`` multiplies Riverside's therapists (and so its
 clients and records) for performance work; the extra therapists repeat the scripted cases.
+
+``size`` names a practice of a given size instead (``SIZES``; "practice-large" is 60 therapists,
+6 supervisors, 3,000 clients, 150,000 sessions and 30,000 incidents in Riverside): the scripted
+cast and cases of scale 1 are loaded as ever, then Riverside is filled up to the size with ordinary
+practice, years of it, drawn from a random generator of its own (so the scripted cases do not
+change) and written with PostgreSQL's COPY, not one INSERT per row.
 """
 
 import datetime
@@ -852,7 +858,29 @@ class ClientPlan:
         return self.client.therapist
 
 
-def seed_demo(*, scale: int = 1, today: datetime.date | None = None, stdout=None) -> dict[str, int]:
+@dataclass(frozen=True)
+class PracticeSize:
+    """The size of Riverside Practice that ``seed_demo(size=...)`` fills up to (scripted cast included)."""
+
+    name: str
+    therapists: int
+    supervisors: int
+    clients: int
+    sessions: int
+    incidents: int
+    years: int = 3  # how far back the oldest intake goes
+
+
+SIZES = {
+    "practice-large": PracticeSize(
+        "practice-large", therapists=60, supervisors=6, clients=3000, sessions=150_000, incidents=30_000
+    ),
+}
+
+
+def seed_demo(
+    *, scale: int = 1, size: str | None = None, today: datetime.date | None = None, stdout=None
+) -> dict[str, int]:
     """Load the demo practices and their records; return how many rows of each kind were written.
 
     Writes nothing (and returns zero counts) when a demo practice already exists. Raises
@@ -860,8 +888,10 @@ def seed_demo(*, scale: int = 1, today: datetime.date | None = None, stdout=None
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
+    if size is not None and (size not in SIZES or scale != 1):
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, and scale 1 with it")
     today = today or timezone.localdate(timezone=zoneinfo.ZoneInfo(RIVERSIDE.time_zone))
-    builder = DemoBuilder(scale=scale, today=today)
+    builder = DemoBuilder(scale=scale, today=today, size=SIZES[size] if size else None)
     if Practice.objects.filter(name__in=[RIVERSIDE.name, LAKESIDE.name]).exists():
         _write(stdout, "The demo practices already exist: nothing changed.")
         return dict.fromkeys(builder.counts, 0)
@@ -907,8 +937,9 @@ class DemoBuilder:
     ``today`` in the practice's zone, so the data is in the past whenever it is loaded that day.
     """
 
-    def __init__(self, *, scale: int, today: datetime.date):
+    def __init__(self, *, scale: int, today: datetime.date, size: PracticeSize | None = None):
         self.scale = scale
+        self.size = size
         self.today = today
         self.rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret
         self.users: dict[str, User] = {}
@@ -919,7 +950,13 @@ class DemoBuilder:
     # The cast -----------------------------------------------------------------------------------
 
     def extra_people(self) -> tuple[list[Person], list[tuple[str, str]]]:
-        """Therapists added by ``scale`` (three per step) and a supervisor for every three of them."""
+        """Therapists added by ``scale`` (three per step) and a supervisor for every three of them.
+
+        With a ``size``, the therapists and supervisors that bring Riverside up to it instead, each
+        new therapist supervised by whichever supervisor has the fewest supervisees so far.
+        """
+        if self.size is not None:
+            return self.sized_people()
         people, pairs = [], []
         for number in range(1, 3 * (self.scale - 1) + 1):
             group = (number - 1) // THERAPISTS_PER_EXTRA_SUPERVISOR
@@ -935,6 +972,31 @@ class DemoBuilder:
             pairs.append((supervisor, username))
         return people, pairs
 
+    def sized_people(self) -> tuple[list[Person], list[tuple[str, str]]]:
+        size = self.size
+        base = [p for p in RIVERSIDE.people if p.role in (Role.SUPERVISOR, Role.THERAPIST)]
+        supervisors = [p.username for p in base if p.role == Role.SUPERVISOR]
+        people = []
+        for number in range(1, size.supervisors - len(supervisors) + 1):
+            first = EXTRA_FIRST_NAMES[(number + 5) % len(EXTRA_FIRST_NAMES)]
+            last = EXTRA_LAST_NAMES[(number + 3) % len(EXTRA_LAST_NAMES)]
+            people.append(Person(f"sup.extra{number}", first, last, Role.SUPERVISOR))
+            supervisors.append(f"sup.extra{number}")
+        load = dict.fromkeys(supervisors, 0)
+        for supervisor, _therapist, _starts, ends in RIVERSIDE_ASSIGNMENTS:
+            load[supervisor] += ends is None
+        pairs = []
+        scripted = sum(p.role == Role.THERAPIST for p in base)
+        for number in range(1, size.therapists - scripted + 1):
+            username = f"dr.extra{number}"
+            first = EXTRA_FIRST_NAMES[number % len(EXTRA_FIRST_NAMES)]
+            last = EXTRA_LAST_NAMES[(number * 7) % len(EXTRA_LAST_NAMES)]
+            people.append(Person(username, first, last, Role.THERAPIST))
+            supervisor = min(supervisors, key=lambda name: (load[name], supervisors.index(name)))
+            load[supervisor] += 1
+            pairs.append((supervisor, username))
+        return people, pairs
+
     def usernames(self) -> list[str]:
         extra, _ = self.extra_people()
         return [person.username for person in (*RIVERSIDE.people, *LAKESIDE.people, *extra)]
@@ -946,12 +1008,15 @@ class DemoBuilder:
         extra, extra_pairs = self.extra_people()
         self.create_users(riverside, [*RIVERSIDE.people, *extra], password)
         self.create_users(lakeside, list(LAKESIDE.people), password)
-        extra_assignments = [(supervisor, therapist, 200, None) for supervisor, therapist in extra_pairs]
+        starts = 200 if self.size is None else self.size.years * 365 + 30
+        extra_assignments = [(supervisor, therapist, starts, None) for supervisor, therapist in extra_pairs]
         assignments = [*RIVERSIDE_ASSIGNMENTS, *extra_assignments]
         self.create_assignments(riverside, assignments)
 
         supervisor_of = {therapist: sup for sup, therapist, _, ends in assignments if ends is None}
-        therapists = [p.username for p in (*RIVERSIDE.people, *extra) if p.role == Role.THERAPIST]
+        # With a size, only the scripted cast repeats the scripted cases; ``fill`` does the rest.
+        scripted_cast = RIVERSIDE.people if self.size else (*RIVERSIDE.people, *extra)
+        therapists = [p.username for p in scripted_cast if p.role == Role.THERAPIST]
         for number, username in enumerate(therapists):
             self.plan_clients(
                 riverside,
@@ -998,6 +1063,13 @@ class DemoBuilder:
         Incident.objects.bulk_create(incidents, batch_size=2000)
         Addendum.objects.bulk_create(self.addenda)
         self.counts.update(sessions=len(sessions), incidents=len(incidents), addenda=len(self.addenda))
+        if self.size is not None:
+            riverside_plans = [plan for plan in self.plans if plan.practice == riverside]
+            PracticeFiller(self, riverside, [self.users[t] for _s, t in extra_pairs], supervisor_of).fill(
+                clients=len(riverside_plans),
+                sessions=sum(len(plan.sessions) for plan in riverside_plans),
+                incidents=sum(len(plan.incidents) for plan in riverside_plans),
+            )
         return dict(self.counts)
 
     def create_practice(self, cast: PracticeCast) -> Practice:
@@ -1402,8 +1474,9 @@ class DemoBuilder:
         for supervisor, therapist, _, ends in RIVERSIDE_ASSIGNMENTS:
             if ends is None:
                 supervisees.setdefault(supervisor, []).append(therapist)
+        how = f"size {self.size.name}" if self.size else f"scale {self.scale}"
         lines = [
-            f"Loaded the demo data (scale {self.scale}, dated up to {self.today:%Y-%m-%d}):",
+            f"Loaded the demo data ({how}, dated up to {self.today:%Y-%m-%d}):",
             f"  {counts}.",
             f"Demo accounts, all with the password {DEMO_PASSWORD}:",
         ]
@@ -1421,3 +1494,222 @@ class DemoBuilder:
                 f"{len(extra) - len(pairs)} supervisors (sup.extra1 ...), in {RIVERSIDE.name}."
             )
         return "\n".join(lines)
+
+
+def _copy(model, objects: list) -> None:
+    """Write ``objects`` (primary keys already drawn) with one COPY: far faster than INSERTs."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    now = timezone.now()
+    auto_now = {f.attname for f in fields if getattr(f, "auto_now", False)}
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            copy.write_row([now if f.attname in auto_now else getattr(obj, f.attname) for f in fields])
+
+
+class PracticeFiller:
+    """Fills Riverside up to ``builder.size`` with ordinary practice over the last few years.
+
+    The new therapists' clients come in weekly, some for a few weeks, some for years; about
+    half have been discharged. Incidents are the ordinary kinds of ``ROUTINE_INCIDENTS``, spread
+    over each client's sessions, so the rules fire wherever the random history says they should,
+    as they would in a real practice of that size. Sessions and incidents are written with COPY.
+    """
+
+    ACTIVE_SHARE = 0.55
+
+    def __init__(self, builder: DemoBuilder, practice: Practice, therapists: list[User], supervisor_of):
+        self.builder = builder
+        self.practice = practice
+        self.therapists = therapists
+        self.supervisor_of = supervisor_of
+        self.size = builder.size
+        self.today = builder.today
+        self.rng = random.Random(SEED + 1)  # noqa: S311 - its own stream: the scripted cases stay as they are
+        self.zone = zoneinfo.ZoneInfo(practice.time_zone)
+
+    def fill(self, *, clients: int, sessions: int, incidents: int) -> None:
+        builder, rng, size = self.builder, self.rng, self.size
+        # The builder's helpers draw from this stream from now on; the scripted cases are done.
+        builder.rng = rng
+        new_clients = size.clients - clients
+        # Weekly sessions since intake: a few weeks for some clients, years for others.
+        most = size.years * 52 - 2
+        weeks = self.split(
+            size.sessions - sessions, [rng.randint(2, most) for _ in range(new_clients)], cap=most
+        )
+        plans = self.plan_clients(weeks)
+        Client.objects.bulk_create([plan.client for plan in plans], batch_size=2000)
+        for plan in plans:
+            self.plan_agreements(plan)
+        versions = [v for plan in plans for chain in plan.agreements.values() for v in chain]
+        BoundaryAgreement.objects.bulk_create([v for v in versions if v.version == 1], batch_size=2000)
+        BoundaryAgreement.objects.bulk_create([v for v in versions if v.version > 1], batch_size=2000)
+
+        for plan, count in zip(plans, weeks, strict=True):
+            self.plan_sessions(plan, count)
+        all_sessions = [s for plan in plans for s in plan.sessions]
+        _reserve_ids(Session, all_sessions)
+        attended = [[s for s in plan.sessions if s.actual_start] for plan in plans]
+        per_client = self.split(size.incidents - incidents, [len(a) for a in attended])
+        for plan, sessions_attended, count in zip(plans, attended, per_client, strict=True):
+            for _ in range(count):
+                self.add_incident(plan, sessions_attended)
+        all_incidents = [i for plan in plans for i in plan.incidents]
+        _reserve_ids(Incident, all_incidents)
+        builder.addenda = []
+        for therapist in self.therapists:
+            builder.plan_addenda([plan for plan in plans if plan.therapist == therapist])
+        for entry in (*all_sessions, *all_incidents):
+            if entry.signed_at:
+                entry.mark_signed(by=entry.client.therapist, at=entry.signed_at)
+        _copy(Session, all_sessions)
+        _copy(Incident, all_incidents)
+        Addendum.objects.bulk_create(builder.addenda)
+        builder.counts["addenda"] += len(builder.addenda)
+        builder.counts["clients"] += len(plans)
+        builder.counts["agreements"] += len(versions)
+        builder.counts["sessions"] += len(all_sessions)
+        builder.counts["incidents"] += len(all_incidents)
+
+    def split(self, total: int, weights: list[int], cap: int | None = None) -> list[int]:
+        """``total`` shared out in proportion to ``weights``: each share at least 1, at most ``cap``."""
+        cap = cap or total
+        if not weights or not len(weights) <= total <= cap * len(weights):
+            raise ValueError(f"{total} cannot be shared out {len(weights)} ways of 1 to {cap}")
+        whole = sum(weights) or 1
+        shares = [min(cap, max(1, total * w // whole)) for w in weights]
+        i = 0
+        while (missing := total - sum(shares)) != 0:
+            share = shares[i % len(shares)]
+            if (missing > 0 and share < cap) or (missing < 0 and share > 1):
+                shares[i % len(shares)] += 1 if missing > 0 else -1
+            i += 1
+        return shares
+
+    def plan_clients(self, weeks: list[int]) -> list[ClientPlan]:
+        rng, today = self.rng, self.today
+        oldest = today - self.size.years * 365 * DAY
+        plans = []
+        for number, count in enumerate(weeks):
+            therapist_number = number % len(self.therapists)
+            therapist = self.therapists[therapist_number]
+            slot = number // len(self.therapists)
+            span = (count - 1) * 7 * DAY
+            latest_end = today - DAY
+            discharged = None
+            if rng.random() > self.ACTIVE_SHARE and oldest + span < today - 14 * DAY:
+                room = (today - 14 * DAY - (oldest + span)).days
+                latest_end = oldest + span + rng.randint(0, room) * DAY
+                discharged = latest_end + rng.randint(1, 10) * DAY
+            intake = latest_end - span
+            while intake.weekday() >= 5:
+                intake -= DAY
+            code = f"{RIVERSIDE.code_prefix}-{therapist_number + 4:02d}{slot + 1:02d}"
+            client = Client(
+                practice=self.practice,
+                therapist=therapist,
+                code=code,
+                intake_date=intake,
+                setting=rng.choices(ClientSetting.values, weights=(55, 25, 20))[0],
+                status=ClientStatus.DISCHARGED if discharged else ClientStatus.ACTIVE,
+                discharged_on=discharged,
+            )
+            supervisor = self.builder.users[self.supervisor_of[therapist.username]]
+            plans.append(
+                ClientPlan(
+                    client,
+                    self.practice,
+                    self.zone,
+                    f"{supervisor.get_full_name()}, clinical supervisor",
+                    Profile(discharged_slots=()),
+                    slot,
+                )
+            )
+        return plans
+
+    def plan_agreements(self, plan: ClientPlan) -> None:
+        """The four core agreements; now and then one revised (version 2) or an optional one."""
+        rng, builder = self.rng, self.builder
+        client = plan.client
+        last_day = client.discharged_on or self.today
+        age = (last_day - client.intake_date).days
+        categories = list(CORE_CATEGORIES)
+        if rng.random() < 0.05:
+            categories.append(rng.choice(OPTIONAL_CATEGORIES))
+        for category in categories:
+            (terms, rationale), (revised_terms, revised_rationale) = AGREEMENT_TEXTS[category]
+            interval = rng.choice((90, 180, 365, 365))
+            intake = client.intake_date
+            first = builder.agreement(plan, category, terms, rationale, intake, interval, last_day)
+            versions = [first]
+            if age >= 60 and rng.random() < 0.02:
+                effective = client.intake_date + rng.randint(30, age - 14) * DAY
+                second = builder.agreement(
+                    plan, category, revised_terms, revised_rationale, effective, interval, last_day
+                )
+                second.chain, second.version, second.supersedes = first.chain, 2, first
+                first.status = AgreementStatus.SUPERSEDED
+                versions.append(second)
+            current = versions[-1]
+            if client.discharged_on:
+                current.status, current.ended_on = AgreementStatus.ENDED, client.discharged_on
+            plan.agreements[category] = versions
+
+    def plan_sessions(self, plan: ClientPlan, count: int) -> None:
+        rng, builder = self.rng, self.builder
+        client = plan.client
+        length = self.practice.usual_session_minutes * MINUTE
+        hour, minute = rng.choice(SESSION_TIMES)
+        for week in range(count):
+            day = client.intake_date + 7 * week * DAY
+            start = _utc(day, hour, minute, self.zone)
+            attendance = rng.choices(Attendance.values, weights=(87, 6, 4, 3))[0]
+            actual_start = actual_end = None
+            if attendance == Attendance.ATTENDED:
+                actual_start = start + rng.randint(-2, 3) * MINUTE
+                overrun = rng.randint(8, 22) if rng.random() < 0.03 else rng.randint(-4, 5)
+                actual_end = start + length + overrun * MINUTE
+            elif attendance == Attendance.LATE:
+                actual_start = start + rng.randint(7, 25) * MINUTE
+                actual_end = start + length + rng.randint(-2, 3) * MINUTE
+            if client.setting == ClientSetting.MIXED:
+                setting = rng.choice((SessionSetting.IN_PERSON, SessionSetting.TELEHEALTH))
+            else:
+                setting = SessionSetting(client.setting)
+            session = Session(
+                client=client,
+                therapist=client.therapist,
+                scheduled_start=start,
+                scheduled_end=start + length,
+                actual_start=actual_start,
+                actual_end=actual_end,
+                setting=setting,
+                attendance=attendance,
+            )
+            builder.document(plan, session, after=actual_end or start + length)
+            plan.sessions.append(session)
+
+    def add_incident(self, plan: ClientPlan, attended: list[Session]) -> None:
+        rng, builder = self.rng, self.builder
+        text = rng.choice(ROUTINE_INCIDENTS)
+        session = None
+        if text.in_session and attended:
+            session = rng.choice(attended)
+            if text.in_person and session.setting != SessionSetting.IN_PERSON:
+                text = rng.choice([t for t in ROUTINE_INCIDENTS if t.in_session and not t.in_person])
+        elif text.in_session:
+            text = rng.choice([t for t in ROUTINE_INCIDENTS if not t.in_session])
+        if session is not None:
+            days_ago = builder.days_ago(plan, session.scheduled_start)
+        else:
+            last = plan.client.discharged_on or self.today - DAY
+            tenure = max(0, (last - plan.client.intake_date).days)
+            days_ago = (self.today - last).days + rng.randint(0, tenure)
+            days_ago = max(days_ago, 1)
+        consulted = text.harm >= HarmLevel.MODERATE or rng.random() < (0.5 if text.harm else 0.15)
+        follow_up = "open" if days_ago < 14 else "overdue" if rng.random() < 0.01 else "done"
+        builder.add_incident(plan, text, days_ago, consulted, follow_up, session=session)

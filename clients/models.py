@@ -73,7 +73,12 @@ class Client(models.Model):
                 name="client_discharged_after_intake",
             ),
         ]
-        indexes = [models.Index(fields=["therapist", "status"], name="client_therapist_status_idx")]
+        indexes = [
+            models.Index(fields=["therapist", "status"], name="client_therapist_status_idx"),
+            # The practice's client list, in its order (status, code): its first page without a sort
+            # of every client (docs/PERFORMANCE.md).
+            models.Index(fields=["practice", "status", "code"], name="client_practice_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -377,6 +377,13 @@ class Incident(SignableEntry):
         ]
         indexes = [
             models.Index(fields=["client", "-occurred_at"], name="incident_client_occurred_idx"),
+            # The dashboards' trend charts and the rules' windows read a practice's recent incidents:
+            # a range of occurred_at, answered from the index alone (docs/PERFORMANCE.md).
+            models.Index(
+                fields=["occurred_at"],
+                include=["id", "client", "category", "classification"],
+                name="incident_occurred_covering_idx",
+            ),
             models.Index(
                 fields=["documented_at"], condition=Q(status=EntryStatus.DRAFT), name="incident_unsigned_idx"
             ),

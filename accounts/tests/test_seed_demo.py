@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, seed_demo
+from accounts import demo
+from accounts.demo import DEMO_PASSWORD, PracticeSize, seed_demo
 from accounts.models import Practice, Role, SupervisionAssignment, User
 from boundaries.models import CORE_CATEGORIES, AgreementStatus, BoundaryAgreement, Category
 from clients.models import CLIENT_CODE_PATTERN, Client, ClientStatus
@@ -391,3 +392,79 @@ def test_if_empty_leaves_a_database_with_data_alone(practice):
     assert "already holds data" in out.getvalue()
     assert list(Practice.objects.all()) == [practice]
     assert not User.objects.exists()
+
+
+# --size: Riverside filled up to a named size (practice-large for the benchmark), here a small one.
+
+TINY = PracticeSize("tiny", therapists=7, supervisors=3, clients=60, sessions=2_500, incidents=400, years=2)
+
+
+@pytest.fixture
+def tiny_size(monkeypatch):
+    monkeypatch.setitem(demo.SIZES, "tiny", TINY)
+    return "tiny"
+
+
+def riverside_shape() -> list:
+    """The scripted clients (the scale-1 cast's) with their sessions and incidents."""
+    scripted = Client.objects.filter(therapist__username__in=["dr.chen", "dr.patel", "dr.nowak"])
+    return [
+        *scripted.order_by("code").values_list("code", "intake_date", "status"),
+        *Session.objects.filter(client__in=scripted)
+        .order_by("client__code", "scheduled_start")
+        .values_list("client__code", "scheduled_start", "actual_end", "signed_at"),
+        *Incident.objects.filter(client__in=scripted)
+        .order_by("client__code", "occurred_at")
+        .values_list("client__code", "occurred_at", "category", "harm"),
+    ]
+
+
+def test_size_fills_riverside_to_exact_numbers(db, tiny_size):
+    counts = seed_demo(size=tiny_size)
+
+    riverside = Practice.objects.get(name="Riverside Practice")
+    assert User.objects.therapists().filter(practice=riverside).count() == TINY.therapists
+    assert User.objects.filter(practice=riverside, role=Role.SUPERVISOR).count() == TINY.supervisors
+    assert Client.objects.filter(practice=riverside).count() == TINY.clients
+    assert Session.objects.filter(client__practice=riverside).count() == TINY.sessions
+    assert Incident.objects.filter(client__practice=riverside).count() == TINY.incidents
+    assert counts["sessions"] == Session.objects.count()
+    # Every therapist has a current supervisor; the supervisors share them out evenly.
+    current = SupervisionAssignment.objects.current(today()).filter(practice=riverside)
+    assert current.count() == TINY.therapists
+    per_supervisor = current.values("supervisor").annotate(n=Count("pk")).values_list("n", flat=True)
+    assert max(per_supervisor) - min(per_supervisor) <= 1
+    # Rows written with COPY keep every constraint and hash their signed content.
+    assert Session.objects.filter(status=EntryStatus.SIGNED).count() > 0.9 * TINY.sessions
+    for model in (Session, Incident):
+        for entry in model.objects.filter(status=EntryStatus.SIGNED, client__therapist__username="dr.extra1"):
+            assert entry.content_hash == entry.compute_content_hash(), entry
+    assert Client.objects.filter(therapist__username="dr.extra1", status=ClientStatus.DISCHARGED).exists()
+    assert Client.objects.earliest("intake_date").intake_date >= today() - datetime.timedelta(
+        days=2 * 365 + 7
+    )
+    assert authenticate(username="dr.extra4", password=DEMO_PASSWORD) is not None
+
+
+def test_size_leaves_the_scripted_cases_as_they_are(db, tiny_size):
+    day = datetime.date(2025, 3, 14)
+    with transaction.atomic():
+        seed_demo(today=day)
+        plain = riverside_shape()
+        transaction.set_rollback(True)
+    seed_demo(size=tiny_size, today=day)
+
+    assert riverside_shape() == plain
+
+
+def test_size_runs_once(db, tiny_size):
+    seed_demo(size=tiny_size)
+    before = row_counts()
+
+    assert seed_demo(size=tiny_size)["sessions"] == 0
+    assert row_counts() == before
+
+
+def test_size_and_scale_together_are_refused():
+    with pytest.raises(CommandError, match="not both"):
+        call_command("seed_demo", "--scale", "2", "--size", "practice-large")

@@ -268,3 +268,65 @@ def test_inactive_therapist_cannot_sign_in(client):
     response = client.post(reverse("accounts:login"), {"username": "gone", "password": PASSWORD})
 
     assert response.status_code == 200
+
+
+# Query budgets at two scales (docs/PERFORMANCE.md): the same number of queries with five times the data.
+
+SCALES = [1, 5]
+PENDING_RULES = (
+    "time_overruns",
+    "repeated_category",
+    "slippery_slope",
+    "unsigned_entry",
+    "intake_incomplete",
+)
+
+
+def pending_work(owner, scale):
+    """``scale`` clients, each with ``scale`` of every kind of pending work the therapist home lists."""
+    today = timezone.localdate()
+    for _ in range(scale):
+        record = ClientFactory(therapist=owner)
+        BoundaryAgreementFactory(client=record, next_review_on=today)
+        FlagFactory(client=record, rule="agreement_review_due", status="returned")
+        for n in range(scale):
+            SessionFactory(client=record)
+            IncidentFactory(
+                client=record, follow_up="Call back.", follow_up_due=today - datetime.timedelta(days=n)
+            )
+            FlagFactory(client=record, rule=PENDING_RULES[n])
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_therapist_home_query_count_does_not_grow(client, owner, django_assert_num_queries, scale):
+    pending_work(owner, scale)
+    client.force_login(owner)
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    with django_assert_num_queries(11):
+        response = client.get(reverse("home"))
+    worklists = response.context["worklists"]
+    assert all(worklist.items for worklist in worklists.values())
+    assert len(worklists["unsigned_incidents"].items) == min(scale * scale, 8)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_supervisor_home_query_count_does_not_grow(
+    client, supervisor, owner, django_assert_num_queries, scale
+):
+    pending_work(owner, scale)
+    client.force_login(supervisor)
+    # session, user, practice, supervisees with client counts, open flags with therapist and client
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+    assert len(response.context["flags"]) == min(scale * (scale + 1), 20)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_admin_home_query_count_does_not_grow(client, admin, owner, django_assert_num_queries, scale):
+    pending_work(owner, scale)
+    TherapistFactory.create_batch(scale, practice=admin.practice)
+    client.force_login(admin)
+    # session, user, practice, unsupervised therapists, 4 counters
+    with django_assert_num_queries(8):
+        response = client.get(reverse("home"))
+    assert response.context["counts"]["active_clients"] == scale

@@ -368,3 +368,63 @@ def test_detail_lists_recent_sessions_newest_first(client, owner, client_record)
 
     starts = [s.scheduled_start for s in response.context["sessions"]]
     assert starts == sorted(starts, reverse=True)
+
+
+# Query budgets at two scales (docs/PERFORMANCE.md): the same number of queries with five times the data.
+
+SCALES = [1, 5]
+RULES = ("time_overruns", "repeated_category", "slippery_slope", "unsigned_entry", "intake_incomplete")
+
+
+def history(record, scale):
+    """``scale`` agreements, signed sessions with an incident and an addendum each, and open flags."""
+    for n in range(scale):
+        BoundaryAgreementFactory(client=record, category=list(Category)[n])
+        session = SessionFactory(client=record)
+        session.mark_signed(by=record.therapist)
+        session.save()
+        IncidentFactory(client=record, session=session)
+        AddendumFactory(session=session)
+        FlagFactory(client=record, rule=RULES[n])
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_client_list_query_count_does_not_grow(
+    client, admin, owner, colleague, django_assert_num_queries, scale
+):
+    for therapist in (owner, colleague):
+        for record in ClientFactory.create_batch(scale * 6, therapist=therapist):
+            history(record, 1)
+    client.force_login(admin)
+    # session, user, practice, count, page of clients with therapists
+    with django_assert_num_queries(5):
+        response = client.get(reverse("clients:list"))
+    assert len(response.context["clients"]) == min(scale * 12, 25)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_client_detail_query_count_does_not_grow(
+    client, owner, client_record, django_assert_num_queries, scale
+):
+    history(client_record, scale)
+    client.force_login(owner)
+    # session, user, practice, client with therapist and practice, active agreements,
+    # recent sessions with incident counts, recent incidents, open flags
+    with django_assert_num_queries(8):
+        response = client.get(reverse("clients:detail", args=[client_record.pk]))
+    assert len(response.context["flags"]) == scale
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_client_timeline_query_count_does_not_grow(
+    client, supervisor, client_record, django_assert_num_queries, scale
+):
+    history(client_record, scale)
+    client.force_login(supervisor)
+    # session, user, practice, client, union count, union page, and the page's agreements,
+    # sessions, incidents, addenda and flags (one query per kind on the page)
+    with django_assert_num_queries(11):
+        response = client.get(reverse("clients:timeline", args=[client_record.pk]))
+    kinds = {item.kind for item in response.context["page"].object_list}
+    assert kinds == {"agreement", "session", "incident", "addendum", "flag"}
+    assert len(response.context["page"].object_list) == 5 * scale

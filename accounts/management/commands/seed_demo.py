@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DemoDataConflict, seed_demo
+from accounts.demo import SIZES, DemoDataConflict, seed_demo
 from accounts.models import Practice
 
 
@@ -19,18 +19,26 @@ class Command(BaseCommand):
             help="Multiply Riverside's therapists, clients and records by N (default 1), for load tests.",
         )
         parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            help="Fill Riverside up to a named size instead: practice-large is 60 therapists, 6 supervisors, "
+            "3,000 clients, 150,000 sessions and 30,000 incidents (the scripted cases of scale 1 included).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Load only into a database that holds no practice yet (what `make run` does).",
         )
 
-    def handle(self, *args, scale: int, if_empty: bool, **options):
+    def handle(self, *args, scale: int, size: str | None, if_empty: bool, **options):
         if scale < 1:
             raise CommandError(f"--scale must be a whole number of at least 1, not {scale}.")
+        if size and scale != 1:
+            raise CommandError("Give --scale or --size, not both.")
         if if_empty and Practice.objects.exists():
             self.stdout.write("The database already holds data: the demo was not loaded.")
             return
         try:
-            seed_demo(scale=scale, stdout=self.stdout)
+            seed_demo(scale=scale, size=size, stdout=self.stdout)
         except DemoDataConflict as exc:
             raise CommandError(str(exc)) from exc
