@@ -32,10 +32,11 @@ run: demo-db
 	@echo "Demo accounts, all with the password alliance-demo:"
 	@echo "  admin (practice admin), sup.rivera and sup.okafor (supervisors),"
 	@echo "  dr.chen, dr.patel, dr.nowak (therapists); other.admin, other.therapist (Lakeside Practice)"
+	@echo "Two-factor sign-in is switched off here; start with TWO_FACTOR_REQUIRED=true make run to try it."
 	@echo "Stop with Ctrl-C; the database server stops with it."
 	@echo
 	@trap '$(BIN)/python -m config.embedded_db stop' EXIT INT TERM; \
-		DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+		DEBUG=true TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## serve: the production server (gunicorn, DEBUG off, static files collected) on http://localhost:8000/
 # Without SECRET_KEY a random one is made for this run only: sign-ins end when the server stops.

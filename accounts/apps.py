@@ -8,8 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # Connect the sign-in clock of the session limits and the security log to their signals.
-        from accounts import middleware, security_log  # noqa: F401
+        # Connect the session limits, the security log and two-factor to the sign-in signals.
+        from accounts import middleware, security_log, two_factor  # noqa: F401
 
 
 class AllianceAdminConfig(admin_apps.AdminConfig):

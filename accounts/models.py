@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
+from config.history import track_changes
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -28,6 +30,13 @@ class Practice(models.Model):
         default=50,
         validators=[MinValueValidator(10), MaxValueValidator(240)],
         help_text="Default length of a session, used to prefill the session log.",
+    )
+    require_two_factor_for_all = models.BooleanField(
+        default=False,
+        help_text=(
+            "Require two-factor sign-in for every member of the practice, "
+            "not only supervisors and practice admins."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -72,6 +81,8 @@ class AllianceUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
+# The password hash stays out of the history, and so does each sign-in (last_login).
+@track_changes(exclude=["password", "last_login"])
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role, default=Role.THERAPIST)
     practice = models.ForeignKey(
@@ -134,6 +145,7 @@ class SupervisionAssignmentQuerySet(models.QuerySet):
         return self.filter(Q(therapist=user) | Q(supervisor=user), practice_id=user.practice_id)
 
 
+@track_changes()
 class SupervisionAssignment(models.Model):
     """A supervisor supervises a therapist from ``starts_on`` until the day before ``ends_on``."""
 

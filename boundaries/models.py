@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.scoping import ScopedQuerySet
+from config.history import track_changes
 
 
 class Category(models.TextChoices):
@@ -55,6 +56,7 @@ class BoundaryAgreementQuerySet(ScopedQuerySet):
         return self.filter(status=AgreementStatus.ACTIVE)
 
 
+@track_changes()
 class BoundaryAgreement(models.Model):
     """One version of an agreement; revising an active one creates the next version.
 

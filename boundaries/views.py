@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scoping import get_owned_or_404, get_visible_or_404
+from audit.services import record_access
 from boundaries import services
 from boundaries.forms import (
     AcknowledgementForm,
@@ -135,6 +136,7 @@ def agreement_detail(request, pk: int):
     agreement = get_visible_or_404(
         BoundaryAgreement.objects.select_related("client", "recorded_by"), request.user, pk=pk
     )
+    record_access(request=request, client=agreement.client, object_type="agreement", object_id=agreement.pk)
     return _render_detail(request, agreement)
 
 
@@ -153,13 +155,16 @@ def _print_context(request, client_pk: int) -> dict:
 @never_cache
 @require_GET
 def agreement_print(request, client_pk: int):
-    return render(request, "boundaries/print.html", _print_context(request, client_pk))
+    context = _print_context(request, client_pk)
+    record_access(request=request, client=context["client"], object_type="agreement_print", action="print")
+    return render(request, "boundaries/print.html", context)
 
 
 @never_cache
 @require_GET
 def agreement_pdf(request, client_pk: int):
     context = _print_context(request, client_pk)
+    record_access(request=request, client=context["client"], object_type="agreement_pdf", action="export")
     # Imported here: WeasyPrint loads Pango when imported, and only this view needs it.
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher

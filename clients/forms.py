@@ -91,3 +91,26 @@ class TimelineFilterForm(forms.Form):
     category = forms.ChoiceField(
         label="Category", required=False, choices=[("", "All categories"), *Category.choices]
     )
+
+
+class ExportPasswordForm(forms.Form):
+    """The user's own password again, before everything about a client leaves Alliance."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Enter your password to export."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That is not your password. Enter the password you sign in with.", code="wrong_password"
+            )
+        return password

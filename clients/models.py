@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Practice, Role
 from accounts.scoping import ScopedQuerySet
+from config.history import track_changes
 
 # Pseudonymous: capitals, digits and hyphens only, so no name or date of birth fits naturally.
 CLIENT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,19}$"
@@ -31,6 +32,7 @@ class ClientQuerySet(ScopedQuerySet):
         return self.filter(status=ClientStatus.ACTIVE)
 
 
+@track_changes()
 class Client(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import views
+from clients import export, views
 
 app_name = "clients"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/discharge/", views.client_discharge, name="discharge"),
     path("<int:pk>/timeline/", views.client_timeline, name="timeline"),
+    path("<int:pk>/export/", export.client_export, name="export"),
+    path("<int:pk>/export.json", export.client_export_json, name="export_json"),
+    path("<int:pk>/export.pdf", export.client_export_pdf, name="export_pdf"),
 ]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.scoping import get_owned_or_404, get_visible_or_404
+from audit.services import record_access
 from boundaries.forms import AgreementForm
 from boundaries.models import CORE_CATEGORIES, AgreementStatus, Category
 from clients import services
@@ -74,6 +75,7 @@ def client_intake(request):
 @require_http_methods(["GET"])
 def client_detail(request, pk):
     client = get_visible_or_404(Client.objects.select_related("therapist", "practice"), request.user, pk=pk)
+    record_access(request=request, client=client, object_type="client", object_id=client.pk)
     agreements = client.agreements.filter(status=AgreementStatus.ACTIVE).order_by("category")
     # Meta.ordering does not apply to a GROUP BY query: order explicitly.
     sessions = (
@@ -106,6 +108,8 @@ def client_detail(request, pk):
 def client_edit(request, pk):
     client = get_owned_or_404(Client, request.user, pk=pk)
     form = ClientForm(request.POST or None, instance=client, practice=client.practice)
+    if request.method == "GET":
+        record_access(request=request, client=client, object_type="client_edit", object_id=client.pk)
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(client=client, **form.cleaned_data)
@@ -135,6 +139,7 @@ def client_discharge(request, pk):
 @require_http_methods(["GET"])
 def client_timeline(request, pk):
     client = get_visible_or_404(Client, request.user, pk=pk)
+    record_access(request=request, client=client, object_type="timeline")
     filter_form = TimelineFilterForm(request.GET or None)
     category = filter_form.cleaned_data["category"] if filter_form.is_valid() else ""
     page = timeline_page(

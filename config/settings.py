@@ -38,8 +38,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "pgtrigger",
+    "pghistory",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
     "accounts",
@@ -47,6 +52,7 @@ INSTALLED_APPS = [
     "boundaries",
     "sessions_log",
     "supervision",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -59,11 +65,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified (is_verified()) when this session passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After authentication: the change history records the signed-in user, path and request id.
+    "config.history.HistoryMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "accounts.middleware.PracticeTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
+    # After the password, nothing but the second factor (or its enrolment) until it is done.
+    "accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that finds the database down answers with the 503 page instead of a 500.
     "config.middleware.DatabaseUnavailableMiddleware",
@@ -206,6 +218,16 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Two-factor sign-in (django-otp, accounts/two_factor.py): required for supervisors, practice admins
+# and superusers, and for everyone in a practice that asks for it. The demo may switch it off.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "Alliance"
+# The admin site lists devices (a superuser removes a lost phone's) but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Failed codes: a wait of 1, 2, 4, 8... seconds after successive failures, per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 # Automatic logoff: after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after
 # sign-in in any case (accounts.middleware.SessionLimitsMiddleware).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 15) * 60
@@ -274,6 +296,8 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Lockout is switched on by the tests about it; elsewhere authenticate() runs without a request.
     AXES_ENABLED = False
+    # Two-factor sign-in is switched on by the tests about it; elsewhere force_login() signs in fully.
+    TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=False)
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Static files from the source folders, as in development: no collectstatic before a test run.
     WHITENOISE_USE_FINDERS = True

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("boundaries.urls")),
     path("", include("sessions_log.urls")),
     path("supervision/", include("supervision.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("livez", health.livez, name="livez"),
     path("readyz", health.readyz, name="readyz"),

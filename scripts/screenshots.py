@@ -22,6 +22,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DEBUG", "true")
+# The demo accounts sign in with their password only, as under `make run`.
+os.environ.setdefault("TWO_FACTOR_REQUIRED", "false")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from browser_tests import chromium  # noqa: E402 - needs the checkout on sys.path
@@ -153,7 +155,7 @@ def main() -> None:
         server = subprocess.Popen(  # noqa: S603 - our own manage.py
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             cwd=BASE_DIR,
-            env={**os.environ, "DEBUG": "true"},
+            env={**os.environ, "DEBUG": "true", "TWO_FACTOR_REQUIRED": "false"},
             stdout=output,
             stderr=subprocess.STDOUT,
         )

@@ -2,6 +2,7 @@ import datetime
 import hashlib
 import json
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +14,7 @@ from django.utils.functional import cached_property
 
 from accounts.scoping import ScopedQuerySet
 from boundaries.models import Category
+from config.history import track_changes
 
 
 class EntryStatus(models.TextChoices):
@@ -78,6 +80,49 @@ def signature_constraints(prefix: str) -> list:
         models.CheckConstraint(
             condition=Q(signed_at__isnull=True) | Q(signed_at__gte=F("documented_at")),
             name=f"{prefix}_signed_after_documented",
+        ),
+    ]
+
+
+class _SignedContentChanged(pgtrigger.Condition):
+    """The old row is signed and a column other than ``mutable`` (or a generated one) differs."""
+
+    def __init__(self, *, mutable: tuple[str, ...]):
+        self.mutable = mutable
+
+    def resolve(self, model) -> str:
+        generated = [f.name for f in model._meta.fields if isinstance(f, models.GeneratedField)]
+        changed = pgtrigger.AnyChange(exclude=[*self.mutable, *generated]).resolve(model)
+        return f"OLD.status = '{EntryStatus.SIGNED}' AND ({changed})"
+
+
+class _SignedEntryLocked(pgtrigger.Protect):
+    """pgtrigger's Protect, with a message that names the entry."""
+
+    def get_func(self, model) -> str:
+        verb = f"{str(self.operation).lower()}d"
+        return self.format_sql(
+            f"RAISE EXCEPTION 'Signed entry % % is locked and cannot be {verb}.', TG_TABLE_NAME, OLD.id;"
+        )
+
+
+def signed_entry_triggers(*, mutable: tuple[str, ...] = ()) -> list:
+    """A signed row is never changed nor deleted, whatever path the SQL comes by.
+
+    The services refuse first, with a message (``EntryLocked``); these triggers are the backstop
+    for everything else (a shell, a script, a bug). Only ``mutable`` columns, which lie outside
+    the signed content, and ``updated_at`` may change after signing.
+    """
+    return [
+        _SignedEntryLocked(
+            name="signed_entry_immutable",
+            operation=pgtrigger.Update,
+            condition=_SignedContentChanged(mutable=("updated_at", *mutable)),
+        ),
+        _SignedEntryLocked(
+            name="signed_entry_undeletable",
+            operation=pgtrigger.Delete,
+            condition=pgtrigger.Q(old__status=EntryStatus.SIGNED),
         ),
     ]
 
@@ -155,6 +200,7 @@ class SessionQuerySet(ScopedQuerySet):
     therapist_path = "client__therapist"
 
 
+@track_changes()
 class Session(SignableEntry):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="sessions")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
@@ -190,6 +236,7 @@ class Session(SignableEntry):
 
     class Meta:
         ordering = ["-scheduled_start"]
+        triggers = signed_entry_triggers()
         constraints = [
             *signature_constraints("session"),
             models.UniqueConstraint(fields=["submission_token"], name="session_submission_token_unique"),
@@ -265,6 +312,7 @@ class IncidentQuerySet(ScopedQuerySet):
     therapist_path = "client__therapist"
 
 
+@track_changes()
 class Incident(SignableEntry):
     """A crossing or violation of a boundary, by either side."""
 
@@ -345,6 +393,8 @@ class Incident(SignableEntry):
 
     class Meta:
         ordering = ["-occurred_at"]
+        # The supervisor's final classification and the follow-up's completion come after signing.
+        triggers = signed_entry_triggers(mutable=("final_classification", "follow_up_done_on"))
         constraints = [
             *signature_constraints("incident"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
@@ -436,6 +486,7 @@ class AddendumQuerySet(ScopedQuerySet):
     therapist_path = "client__therapist"
 
 
+@track_changes()
 class Addendum(models.Model):
     """A dated correction to a signed session or incident, which is never edited itself."""
 

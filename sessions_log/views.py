@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scoping import get_owned_or_404, get_visible_or_404
+from audit.services import record_access
 from clients.models import Client, ClientStatus
 from sessions_log import services
 from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
@@ -157,6 +158,7 @@ def session_detail(request, pk):
     session = get_visible_or_404(
         Session.objects.select_related("client", "therapist", "signed_by"), request.user, pk=pk
     )
+    record_access(request=request, client=session.client, object_type="session", object_id=session.pk)
     incidents = (
         Incident.objects.for_user(request.user)
         .filter(session=session)
@@ -259,6 +261,7 @@ def incident_detail(request, pk):
         request.user,
         pk=pk,
     )
+    record_access(request=request, client=incident.client, object_type="incident", object_id=incident.pk)
     addenda = Addendum.objects.for_user(request.user).filter(incident=incident).select_related("author")
     return render(
         request,

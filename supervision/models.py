@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Practice, Role, SupervisionAssignment
 from accounts.scoping import ScopedQuerySet
+from config.history import track_changes
 from sessions_log.models import Classification
 
 
@@ -64,6 +65,7 @@ class FlagQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
+@track_changes()
 class Flag(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="flags")
     rule = models.CharField(max_length=32, choices=RuleCode)
@@ -210,6 +212,7 @@ class FlagEventQuerySet(ScopedQuerySet):
     therapist_path = "flag__therapist"
 
 
+@track_changes()
 class FlagEvent(models.Model):
     """One entry of a flag's decision history; the system's own events have no actor.
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.scoping import get_visible_or_404
+from audit.services import record_access
 from boundaries.models import BoundaryAgreement, Category
 from clients.timeline import timeline_page
 from sessions_log.models import Incident, Session
@@ -289,6 +290,9 @@ def _flag_page(
 @require_GET
 def flag_detail(request, pk):
     flag = _visible_flag(request, pk)
+    record_access(
+        request=request, client=flag.client, object_type="flag", object_id=flag.pk, practice=flag.practice
+    )
     return _flag_page(
         request, flag, evidence=_evidence(request, flag), may_decide=flag.may_be_decided_by(request.user)
     )
@@ -571,6 +575,7 @@ def export_flags(request):
             incident_count=Count("incidents", distinct=True), session_count=Count("sessions", distinct=True)
         )
     )
+    record_access(request=request, client=None, object_type="export_flags", action="export")
     now = timezone.now()
     rows = (
         [
@@ -639,6 +644,7 @@ def export_incidents(request):
     if not form.is_valid():
         return render(request, "supervision/export_incidents.html", {"form": form}, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    record_access(request=request, client=None, object_type="export_incidents", action="export")
     incidents = (
         Incident.objects.for_user(user)
         .filter(

@@ -175,9 +175,9 @@ def test_owner_reads_detail_with_actions(client, owner, agreement):
 
 def test_detail_query_count(client, owner, agreement, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), the agreement with client and recorder,
-    # every version of its chain with their recorders
-    with django_assert_num_queries(5):
+    # session, user, practice (time zone), the agreement with client and recorder, the access
+    # record insert, every version of its chain with their recorders
+    with django_assert_num_queries(6):
         client.get(url("detail", agreement))
 
 
@@ -189,9 +189,9 @@ def test_detail_query_count_does_not_grow_with_versions(client, owner, agreement
             url("revise", active), {**valid_post("revise"), "terms": f"Version after {active.version}."}
         )
     assert BoundaryAgreement.objects.filter(chain=agreement.chain).count() == 4
-    # session, user, practice (time zone), the agreement with client and recorder,
-    # every version of its chain with their recorders
-    with django_assert_num_queries(5):
+    # session, user, practice (time zone), the agreement with client and recorder, the access
+    # record insert, every version of its chain with their recorders
+    with django_assert_num_queries(6):
         client.get(url("detail", agreement))
 
 
@@ -523,8 +523,9 @@ def test_print_page_shows_every_active_agreement_and_signature_lines(client, own
 
 def test_print_query_count(client, owner, agreement, physical, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), the client with practice and therapist, its active agreements
-    with django_assert_num_queries(5):
+    # session, user, practice (time zone), the client with practice and therapist, the access record
+    # insert, its active agreements
+    with django_assert_num_queries(6):
         client.get(url("print", agreement))
 
 

@@ -176,9 +176,9 @@ class TestDetailAndAccess:
         IncidentFactory(client=client_record)
         FlagFactory(client=client_record)
         client.force_login(owner)
-        # session, user, practice, client with therapist and practice, active agreements,
-        # recent sessions with incident counts, recent incidents, open flags
-        with django_assert_num_queries(8):
+        # session, user, practice, client with therapist and practice, the access record insert,
+        # active agreements, recent sessions with incident counts, recent incidents, open flags
+        with django_assert_num_queries(9):
             response = client.get(reverse("clients:detail", args=[client_record.pk]))
         assert response.status_code == 200
 
@@ -323,11 +323,12 @@ class TestTimeline:
         SessionFactory.create_batch(5, client=client_record)  # yesterday: on page 2
         client.force_login(owner)
         url = reverse("clients:timeline", args=[client_record.pk])
-        # session, user, practice, client, union count, union page, the page's incidents
-        with django_assert_num_queries(7):
+        # session, user, practice, client, the access record insert, union count, union page,
+        # the page's incidents
+        with django_assert_num_queries(8):
             first = client.get(url)
         # ... and on page 2 the page's sessions too
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             second = client.get(url, {"page": 2})
         assert [item.kind for item in first.context["page"].object_list] == ["incident"] * 25
         assert [item.kind for item in second.context["page"].object_list] == ["incident"] * 5 + [
@@ -408,9 +409,9 @@ def test_client_detail_query_count_does_not_grow(
 ):
     history(client_record, scale)
     client.force_login(owner)
-    # session, user, practice, client with therapist and practice, active agreements,
-    # recent sessions with incident counts, recent incidents, open flags
-    with django_assert_num_queries(8):
+    # session, user, practice, client with therapist and practice, the access record insert,
+    # active agreements, recent sessions with incident counts, recent incidents, open flags
+    with django_assert_num_queries(9):
         response = client.get(reverse("clients:detail", args=[client_record.pk]))
     assert len(response.context["flags"]) == scale
 
@@ -421,9 +422,9 @@ def test_client_timeline_query_count_does_not_grow(
 ):
     history(client_record, scale)
     client.force_login(supervisor)
-    # session, user, practice, client, union count, union page, and the page's agreements,
-    # sessions, incidents, addenda and flags (one query per kind on the page)
-    with django_assert_num_queries(11):
+    # session, user, practice, client, the access record insert, union count, union page, and the
+    # page's agreements, sessions, incidents, addenda and flags (one query per kind on the page)
+    with django_assert_num_queries(12):
         response = client.get(reverse("clients:timeline", args=[client_record.pk]))
     kinds = {item.kind for item in response.context["page"].object_list}
     assert kinds == {"agreement", "session", "incident", "addendum", "flag"}

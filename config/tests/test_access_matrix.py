@@ -55,12 +55,21 @@ SPEC: dict[str, Entry] = {
     "accounts:password_reset_done": Entry(public=True, readers=ANY_SIGNED_IN),
     "accounts:password_reset_confirm": Entry(public=True, readers=ANY_SIGNED_IN),
     "accounts:password_reset_complete": Entry(public=True, readers=ANY_SIGNED_IN),
+    # Each user's own second factor: nothing there is about anyone else.
+    "accounts:two_factor_setup": Entry(readers=ANY_SIGNED_IN),
+    "accounts:two_factor_verify": Entry(readers=ANY_SIGNED_IN),
+    "accounts:two_factor_backup_codes": Entry(readers=ANY_SIGNED_IN),
+    "accounts:two_factor_disable": Entry(readers=()),
     "clients:list": Entry(readers=ANY_SIGNED_IN),
     "clients:intake": Entry(readers=("owner", "colleague")),
     "clients:detail": Entry(about="client"),
     "clients:edit": Entry(about="client", readers=("owner",)),
     "clients:discharge": Entry(about="client", readers=()),
     "clients:timeline": Entry(about="client"),
+    # Reading everything at once is for the client's therapist and the practice admin only.
+    "clients:export": Entry(about="client", readers=("owner", "admin")),
+    "clients:export_json": Entry(about="client", readers=("owner", "admin")),
+    "clients:export_pdf": Entry(about="client", readers=("owner", "admin")),
     "boundaries:detail": Entry(about="agreement"),
     "boundaries:revise": Entry(about="agreement", readers=("owner",)),
     "boundaries:end": Entry(about="agreement", readers=()),
@@ -98,6 +107,8 @@ SPEC: dict[str, Entry] = {
     "supervision:export_incidents": Entry(
         readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
     ),
+    "audit:trail": Entry(readers=("admin", "other_admin")),
+    "audit:trail_csv": Entry(readers=("admin", "other_admin")),
     "livez": Entry(public=True, readers=ANY_SIGNED_IN),
     "readyz": Entry(public=True, readers=ANY_SIGNED_IN),
     "favicon": Entry(public=True, readers=ANY_SIGNED_IN),

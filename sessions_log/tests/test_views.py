@@ -514,10 +514,10 @@ class TestSessionDetail:
             )
         AddendumFactory(session=session)
         # django session, user, practice (time zone), the session with client, therapist and
-        # signer, its incidents with agreement, follow-up owner and signer, their addenda with
-        # authors, the session's addenda with authors, the client's open flags: the same however
-        # many incidents.
-        with django_assert_num_queries(8):
+        # signer, the access record insert, its incidents with agreement, follow-up owner and
+        # signer, their addenda with authors, the session's addenda with authors, the client's open
+        # flags: the same however many incidents.
+        with django_assert_num_queries(9):
             response = owner_client.get(session.get_absolute_url())
         assert response.status_code == 200
 
@@ -698,8 +698,9 @@ class TestIncidentOutsideSession:
             2, session=None, incident=incident, client=client_record, author=incident.client.therapist
         )
         # django session, user, practice (time zone), the incident with client, session,
-        # agreement, follow-up owner and signer, its addenda with authors, the client's open flags
-        with django_assert_num_queries(6):
+        # agreement, follow-up owner and signer, the access record insert, its addenda with
+        # authors, the client's open flags
+        with django_assert_num_queries(7):
             response = owner_client.get(incident.get_absolute_url())
         assert response.status_code == 200
 

@@ -772,11 +772,11 @@ def test_dashboard_query_count(client, supervisor, owner, django_assert_num_quer
 def test_flag_page_query_count(client, supervisor, owner, django_assert_num_queries, scale):
     flag = build(owner, supervisor, scale)[0]
     client.force_login(supervisor)
-    # session, user, practice (time zone), flag with client, therapist and practice, the supervisor's
-    # current assignment, evidence incidents, sessions and agreements, events with actors and entries,
-    # the practice's thresholds, timeline count, timeline page, and its agreements, sessions, incidents,
-    # addenda and flags
-    with django_assert_num_queries(17):
+    # session, user, practice (time zone), flag with client, therapist and practice, the access
+    # record insert, the supervisor's current assignment, evidence incidents, sessions and agreements,
+    # events with actors and entries, the practice's thresholds, timeline count, timeline page, and its
+    # agreements, sessions, incidents, addenda and flags
+    with django_assert_num_queries(18):
         response = client.get(flag.get_absolute_url())
     assert response.status_code == 200
 

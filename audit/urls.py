@@ -1,0 +1,10 @@
+from django.urls import path
+
+from audit import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.trail, name="trail"),
+    path("trail.csv", views.trail_csv, name="trail_csv"),
+]
