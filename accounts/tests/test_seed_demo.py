@@ -468,3 +468,15 @@ def test_size_runs_once(db, tiny_size):
 def test_size_and_scale_together_are_refused():
     with pytest.raises(CommandError, match="not both"):
         call_command("seed_demo", "--scale", "2", "--size", "practice-large")
+
+
+def test_the_demo_load_writes_no_history_but_leaves_history_on(db):
+    from clients.models import Client
+
+    seed_demo(stdout=io.StringIO())
+
+    client = Client.objects.first()
+    assert not client.history.exists()
+    client.setting = "mixed"
+    client.save()
+    assert client.history.count() == 1
