@@ -4,11 +4,14 @@ Every model that holds client data gets its queryset from ``ScopedQuerySet``, na
 paths from a row to its practice and to the therapist who owns the client. ``for_user`` then
 keeps only what the role allows:
 
-- therapist: rows of their own clients;
+- therapist: rows of their own clients, and - to read only - rows of a client an emergency
+  access grant currently opens to them (``owned_by`` never includes those);
 - supervisor: rows of the clients of therapists they supervise under a *current* assignment;
 - practice admin: every row of their own practice;
 - superuser (a deployment operator, not a practice member): everything;
 - anybody else, and every role across practices: nothing.
+
+Archived rows, and the rows of an archived client, are left out for every role.
 """
 
 from django.db import models
@@ -16,13 +19,13 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role, SupervisionAssignment
+from accounts.models import EmergencyAccess, Role, SupervisionAssignment
 
 NOTHING = Q(pk__in=[])
 
 
-def visible_q(user, *, practice: str, therapist: str) -> Q:
-    """A filter selecting the rows whose ``practice`` and ``therapist`` paths ``user`` may see."""
+def visible_q(user, *, practice: str, therapist: str, client: str | None = None) -> Q:
+    """A filter selecting the rows whose ``practice``, ``therapist`` and ``client`` paths ``user`` may see."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
     if user.is_superuser:
@@ -33,7 +36,11 @@ def visible_q(user, *, practice: str, therapist: str) -> Q:
     if user.role == Role.PRACTICE_ADMIN:
         return in_practice
     if user.role == Role.THERAPIST:
-        return in_practice & Q(**{therapist: user.pk})
+        own = Q(**{therapist: user.pk})
+        if client is not None:
+            granted = EmergencyAccess.objects.current().filter(therapist=user).values("client")
+            own |= Q(**{f"{client}__in": granted})
+        return in_practice & own
     if user.role == Role.SUPERVISOR:
         supervisees = SupervisionAssignment.objects.current().filter(supervisor=user).values("therapist")
         return in_practice & Q(**{f"{therapist}__in": supervisees})
@@ -43,9 +50,24 @@ def visible_q(user, *, practice: str, therapist: str) -> Q:
 class ScopedQuerySet(models.QuerySet):
     practice_path = "practice"
     therapist_path = "therapist"
+    # From a row to its client, for emergency access; None where rows are not about one client.
+    client_path: str | None = "client"
 
     def for_user(self, user):
-        return self.filter(visible_q(user, practice=self.practice_path, therapist=self.therapist_path))
+        return self.filter(
+            visible_q(
+                user, practice=self.practice_path, therapist=self.therapist_path, client=self.client_path
+            )
+        ).unarchived()
+
+    def unarchived(self):
+        """Without archived rows, nor rows of an archived client: they stay, but out of every list."""
+        queryset = self
+        if any(field.name == "archived_at" for field in self.model._meta.concrete_fields):
+            queryset = queryset.filter(archived_at__isnull=True)
+        if self.client_path not in (None, "pk"):
+            queryset = queryset.filter(**{f"{self.client_path}__archived_at__isnull": True})
+        return queryset
 
     def owned_by(self, user):
         """Rows ``user`` may change: those of their own clients. Others only read."""

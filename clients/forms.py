@@ -73,6 +73,15 @@ class DischargeForm(forms.Form):
         return day
 
 
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for archiving",
+        max_length=200,
+        error_messages={"required": "Say why the client is archived."},
+        help_text="The client leaves every list; the records stay until the retention period ends.",
+    )
+
+
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label="Client code", required=False, max_length=20)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *ClientStatus.choices])

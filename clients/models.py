@@ -4,6 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Practice, Role
 from accounts.scoping import ScopedQuerySet
@@ -27,6 +28,7 @@ class ClientStatus(models.TextChoices):
 class ClientQuerySet(ScopedQuerySet):
     practice_path = "practice"
     therapist_path = "therapist"
+    client_path = "pk"
 
     def active(self):
         return self.filter(status=ClientStatus.ACTIVE)
@@ -52,6 +54,10 @@ class Client(models.Model):
     setting = models.CharField(max_length=20, choices=ClientSetting, default=ClientSetting.IN_PERSON)
     status = models.CharField(max_length=20, choices=ClientStatus, default=ClientStatus.ACTIVE)
     discharged_on = models.DateField(null=True, blank=True)
+    # Nothing is deleted: an archived client vanishes from lists and rules, and its records stay
+    # until ``manage.py purge_archived`` removes them after the retention period.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_reason = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +80,11 @@ class Client(models.Model):
                 condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("intake_date")),
                 name="client_discharged_after_intake",
             ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True, archived_reason="")
+                | Q(archived_at__isnull=False) & ~Q(archived_reason=""),
+                name="client_archived_with_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["therapist", "status"], name="client_therapist_status_idx"),
@@ -87,6 +98,11 @@ class Client(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
+
+    def archive(self, *, reason: str) -> None:
+        """Take the client out of every list and rule, keeping its records; the caller saves."""
+        self.archived_at = timezone.now()
+        self.archived_reason = reason
 
     def clean(self) -> None:
         if (

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/discharge/", views.client_discharge, name="discharge"),
+    path("<int:pk>/archive/", views.client_archive, name="archive"),
     path("<int:pk>/timeline/", views.client_timeline, name="timeline"),
     path("<int:pk>/export/", export.client_export, name="export"),
     path("<int:pk>/export.json", export.client_export_json, name="export_json"),

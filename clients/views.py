@@ -13,7 +13,7 @@ from audit.services import record_access
 from boundaries.forms import AgreementForm
 from boundaries.models import CORE_CATEGORIES, AgreementStatus, Category
 from clients import services
-from clients.forms import ClientFilterForm, ClientForm, DischargeForm, TimelineFilterForm
+from clients.forms import ArchiveForm, ClientFilterForm, ClientForm, DischargeForm, TimelineFilterForm
 from clients.models import Client
 from clients.timeline import timeline_page
 from sessions_log.models import Incident, Session
@@ -99,6 +99,7 @@ def client_detail(request, pk):
             "flags": flags,
             "is_owner": client.therapist_id == request.user.pk,
             "discharge_form": DischargeForm(client=client),
+            "archive_form": ArchiveForm(),
             "today": timezone.localdate(),
         },
     )
@@ -134,6 +135,18 @@ def client_discharge(request, pk):
             messages.success(request, f"Client {client.code} discharged.")
         return redirect(client)
     return render(request, "clients/discharge.html", {"client": client, "form": form})
+
+
+@require_POST
+def client_archive(request, pk):
+    client = get_owned_or_404(Client, request.user, pk=pk)
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(client)
+    services.client_archive(client=client, reason=form.cleaned_data["reason"])
+    messages.success(request, f"Client {client.code} archived.")
+    return redirect("clients:list")
 
 
 @require_http_methods(["GET"])

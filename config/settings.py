@@ -228,6 +228,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Archived clients and all their records are purged this many years after archiving
+# (``manage.py purge_archived``, docs/DEPLOY.md).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 7)
+
 # Automatic logoff: after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after
 # sign-in in any case (accounts.middleware.SessionLimitsMiddleware).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 15) * 60

@@ -81,6 +81,12 @@ def signature_constraints(prefix: str) -> list:
             condition=Q(signed_at__isnull=True) | Q(signed_at__gte=F("documented_at")),
             name=f"{prefix}_signed_after_documented",
         ),
+        # Only a draft is archived, and never without a reason.
+        models.CheckConstraint(
+            condition=Q(archived_at__isnull=True, archived_reason="")
+            | Q(archived_at__isnull=False, status=EntryStatus.DRAFT) & ~Q(archived_reason=""),
+            name=f"{prefix}_archived_draft_with_reason",
+        ),
     ]
 
 
@@ -143,6 +149,9 @@ class SignableEntry(models.Model):
     )
     signed_at = models.DateTimeField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Nothing is deleted: a draft taken back is archived, with why, and vanishes from every list.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_reason = models.CharField(max_length=200, blank=True, editable=False)
 
     # The fields whose values a signature covers, in a fixed order.
     signed_fields: tuple[str, ...] = ()
@@ -186,6 +195,11 @@ class SignableEntry(models.Model):
 
             log_event("integrity_mismatch", model=self._meta.label_lower, id=self.pk)
         return intact
+
+    def archive(self, *, reason: str) -> None:
+        """Take a draft out of every list, keeping the row; the caller saves."""
+        self.archived_at = timezone.now()
+        self.archived_reason = reason
 
     def mark_signed(self, *, by, at=None) -> None:
         """Fill the signature fields; the caller saves (services lock the row first)."""

@@ -166,6 +166,9 @@ def _submitted(client: Client, token: uuid.UUID) -> Session | None:
     return Session.objects.filter(client=client, submission_token=token).first()
 
 
+REMOVED_FROM_SESSION = "Removed from its session before signing."
+
+
 @transaction.atomic
 def session_update(
     *,
@@ -184,7 +187,9 @@ def session_update(
     changed_incidents = changed_incidents or {}
     removed = set(removed_incidents)
     wanted = sorted(changed_incidents.keys() | removed)
-    own = Incident.objects.select_for_update().filter(session=locked).in_bulk(wanted)
+    own = (
+        Incident.objects.select_for_update().filter(session=locked, archived_at__isnull=True).in_bulk(wanted)
+    )
     if missing := set(wanted) - own.keys():
         raise ValidationError(
             "Incidents %(ids)s are not part of this session.",
@@ -192,7 +197,9 @@ def session_update(
             params={"ids": sorted(missing)},
         )
     for pk in sorted(removed):
-        own[pk].delete()
+        # Nothing is deleted, not even a draft: it is archived and leaves the session's lists.
+        own[pk].archive(reason=REMOVED_FROM_SESSION)
+        own[pk].save(update_fields=["archived_at", "archived_reason", "updated_at"])
     for number, (pk, incident_data) in enumerate(sorted(changed_incidents.items()), start=1):
         if pk in removed:
             continue
@@ -216,7 +223,9 @@ def session_sign(*, session: Session, by: User) -> Session:
     at = timezone.now()
     locked.mark_signed(by=by, at=at)
     locked.save(update_fields=SIGNATURE_FIELDS)
-    for incident in Incident.objects.select_for_update().filter(session=locked, status=EntryStatus.DRAFT):
+    for incident in Incident.objects.select_for_update().filter(
+        session=locked, status=EntryStatus.DRAFT, archived_at__isnull=True
+    ):
         incident.mark_signed(by=by, at=at)
         incident.save(update_fields=SIGNATURE_FIELDS)
     transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)

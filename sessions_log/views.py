@@ -91,7 +91,7 @@ def _session_page(request, *, client: Client, session: Session):
         _with_one_more_incident(data) if adding_form else data,
         instance=session,
         prefix=INCIDENT_PREFIX,
-        queryset=Incident.objects.order_by("occurred_at", "pk"),
+        queryset=Incident.objects.filter(archived_at__isnull=True).order_by("occurred_at", "pk"),
         form_kwargs={"client": client, "in_session": True, "default_occurred_at": form.session_start()},
     )
     if data is not None and not adding_form and formset.is_valid() and session_valid:
@@ -128,7 +128,7 @@ def _session_page(request, *, client: Client, session: Session):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            count = session.incidents.count()
+            count = session.incidents.filter(archived_at__isnull=True).count()
             messages.success(
                 request,
                 f"Session saved as a draft with {_plural(count, 'incident')}. "
@@ -189,7 +189,7 @@ def session_sign(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        count = session.incidents.count()
+        count = session.incidents.filter(archived_at__isnull=True).count()
         messages.success(
             request,
             f"Session signed and locked with {_plural(count, 'incident')}. "

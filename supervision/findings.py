@@ -118,8 +118,11 @@ def subject_q(rule: str, *, client_ids=None, therapist_ids=None) -> Q:
 
 
 def _scoped(queryset: QuerySet, practice, client_ids, therapist_ids, *, client: str = "client__") -> QuerySet:
-    """Rows of ``practice`` belonging to the clients in scope; ``client`` is the path to the client."""
-    lookups = {f"{client}practice_id": practice.pk}
+    """Rows of ``practice`` belonging to the clients in scope, archived ones left out; ``client`` is
+    the path to the client."""
+    lookups = {f"{client}practice_id": practice.pk, f"{client}archived_at__isnull": True}
+    if client and any(field.name == "archived_at" for field in queryset.model._meta.concrete_fields):
+        lookups["archived_at__isnull"] = True  # an archived draft counts for nothing
     if client_ids is not None:
         lookups[f"{client}pk__in"] = client_ids
     if therapist_ids is not None:
@@ -535,7 +538,9 @@ def find_therapist_pattern(
         thresholds["min_clients"],
         thresholds["min_incidents"],
     )
-    incidents = Incident.objects.order_by().filter(client__practice_id=practice.pk)
+    incidents = Incident.objects.order_by().filter(
+        client__practice_id=practice.pk, client__archived_at__isnull=True, archived_at__isnull=True
+    )
     if client_ids is not None:
         # Their therapists as plain ids, so that the planner sees how few clients that means.
         therapists = (

@@ -210,6 +210,7 @@ class FlagEventKind(models.TextChoices):
 class FlagEventQuerySet(ScopedQuerySet):
     practice_path = "flag__practice"
     therapist_path = "flag__therapist"
+    client_path = "flag__client"
 
 
 @track_changes()

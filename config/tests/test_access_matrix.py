@@ -10,6 +10,7 @@ Each URL name has an entry in ``SPEC`` saying what it is about; a URL without on
 - The owner, the current supervisor and the practice admin are not refused what they may read.
 """
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from urllib.parse import urlparse
 
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from accounts.models import SupervisionAssignment, User
+from accounts.models import EmergencyAccess, SupervisionAssignment, User
 from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client
@@ -60,11 +62,15 @@ SPEC: dict[str, Entry] = {
     "accounts:two_factor_verify": Entry(readers=ANY_SIGNED_IN),
     "accounts:two_factor_backup_codes": Entry(readers=ANY_SIGNED_IN),
     "accounts:two_factor_disable": Entry(readers=()),
+    # A practice admin's page about their own practice's grants; revoking is POST-only.
+    "accounts:emergency_access": Entry(readers=("admin", "other_admin")),
+    "accounts:emergency_access_revoke": Entry(readers=()),
     "clients:list": Entry(readers=ANY_SIGNED_IN),
     "clients:intake": Entry(readers=("owner", "colleague")),
     "clients:detail": Entry(about="client"),
     "clients:edit": Entry(about="client", readers=("owner",)),
     "clients:discharge": Entry(about="client", readers=()),
+    "clients:archive": Entry(about="client", readers=()),
     "clients:timeline": Entry(about="client"),
     # Reading everything at once is for the client's therapist and the practice admin only.
     "clients:export": Entry(about="client", readers=("owner", "admin")),
@@ -164,7 +170,18 @@ def world(
     AddendumFactory(session=signed_session, client=client_record, author=owner)
     flag = FlagFactory(client=client_record)
     flag.incidents.add(incident)
+    # Ended already, so that the colleague it was for is a stranger again.
+    grant = EmergencyAccess.objects.create(
+        practice=client_record.practice,
+        therapist=colleague,
+        client=client_record,
+        granted_by=admin,
+        reason="Cover while the owner is away",
+        starts_at=timezone.now() - datetime.timedelta(hours=3),
+        ends_at=timezone.now() - datetime.timedelta(hours=1),
+    )
     return {
+        "grant": grant,
         "client": client_record,
         "agreement": BoundaryAgreementFactory(client=client_record),
         "session": signed_session,
@@ -179,6 +196,8 @@ def url_for(name: str, world) -> str:
     entry = SPEC[name]
     if name == "accounts:password_reset_confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    if name == "accounts:emergency_access_revoke":
+        return reverse(name, kwargs={"pk": world["grant"].pk})
     if name == "supervision:rule_setting_edit":
         return reverse(name, kwargs={"code": "time_overruns"})
     if entry.about is None:
@@ -202,6 +221,7 @@ def database_state() -> str:
         Addendum,
         Flag,
         FlagEvent,
+        EmergencyAccess,
     )
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (*models, RuleSetting)}
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()

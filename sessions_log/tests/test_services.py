@@ -193,11 +193,35 @@ class TestSessionUpdate:
         session.refresh_from_db()
         assert session.actual_end == new_end
         assert session.overrun_minutes == 20
-        assert set(session.incidents.values_list("description", flat=True)) == {
+        assert set(
+            session.incidents.filter(archived_at__isnull=True).values_list("description", flat=True)
+        ) == {
             "Reworded.",
             "Asked to run over.",
         }
-        assert not Incident.objects.filter(pk=removed.pk).exists()
+        removed.refresh_from_db()
+        assert removed.archived_at is not None
+        assert removed.archived_reason == services.REMOVED_FROM_SESSION
+
+    def test_signing_leaves_an_archived_incident_a_draft(self, owner, session):
+        removed = IncidentFactory(client=session.client, session=session)
+        services.session_update(
+            session=session,
+            by=owner,
+            data=session_fields(
+                scheduled_start=session.scheduled_start,
+                scheduled_end=session.scheduled_end,
+                actual_start=session.actual_start,
+                actual_end=session.actual_end,
+            ),
+            removed_incidents=[removed.pk],
+        )
+
+        services.session_sign(session=session, by=owner)
+
+        removed.refresh_from_db()
+        assert removed.status == EntryStatus.DRAFT
+        assert removed.archived_at is not None
 
     def test_refuses_a_signed_session_and_leaves_the_row_unchanged(self, owner, signed_session):
         before = row(Session, signed_session.pk)

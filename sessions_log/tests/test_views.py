@@ -374,7 +374,12 @@ class TestEditSession:
         assert session.overrun_minutes == 15
         kept.refresh_from_db()
         assert kept.description == "Reworded."
-        assert not Incident.objects.filter(pk=removed.pk).exists()
+        # Removed from the form, archived in the database: nothing is deleted.
+        removed.refresh_from_db()
+        assert removed.archived_at is not None and removed.archived_reason
+        assert not Incident.objects.for_user(owner).filter(pk=removed.pk).exists()
+        page = owner_client.get(reverse("sessions_log:session_edit", args=[session.pk]))
+        assert removed not in [form.instance for form in page.context["formset"].forms]
         added = session.incidents.get(category=Category.GIFTS_MONEY)
         assert added.occurred_at == session.actual_start
         assert session.status == EntryStatus.DRAFT

@@ -220,8 +220,10 @@ def test_a_draft_incident_removed_after_its_classification_leaves_the_event(
 
     session_update(session=session, by=owner, data={}, removed_incidents=[draft.pk])
 
+    # The draft is archived, not deleted: the event still names it, with its classification.
     event.refresh_from_db()
-    assert (event.incident, event.classification) == (None, Classification.CROSSING)
+    assert (event.incident, event.classification) == (draft, Classification.CROSSING)
+    assert event.incident.archived_at is not None
 
 
 def test_an_unknown_classification_is_refused(flag, supervisor, incident):
