@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.scoping import get_visible_or_404
+from accounts.security_log import log_event
 from audit.services import record_access
 from boundaries.models import BoundaryAgreement, Category
 from clients.timeline import timeline_page
@@ -576,6 +577,7 @@ def export_flags(request):
         )
     )
     record_access(request=request, client=None, object_type="export_flags", action="export")
+    log_event("export", request=request, kind="flags_csv")
     now = timezone.now()
     rows = (
         [
@@ -645,6 +647,7 @@ def export_incidents(request):
         return render(request, "supervision/export_incidents.html", {"form": form}, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     record_access(request=request, client=None, object_type="export_incidents", action="export")
+    log_event("export", request=request, kind="incidents_csv", start=start, end=end)
     incidents = (
         Incident.objects.for_user(user)
         .filter(

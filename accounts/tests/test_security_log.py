@@ -61,3 +61,14 @@ def test_error_pages_carry_the_request_id(client, owner):
 
     assert response.status_code == 404
     assert response["X-Request-ID"].encode() in response.content
+
+
+def test_csv_exports_are_logged(client, supervisor, security_log):
+    client.force_login(supervisor)
+
+    client.get(reverse("supervision:export_flags"))
+    client.get(reverse("supervision:export_incidents"), {"start": "2026-01-01", "end": "2026-01-31"})
+
+    exports = [line for line in lines(security_log) if line.startswith("event=export")]
+    assert any("kind=flags_csv" in line for line in exports)
+    assert any("kind=incidents_csv" in line for line in exports)
