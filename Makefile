@@ -20,10 +20,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## demo-db: migrate the development database and load the demo data if it is empty
+## demo-db: migrate the development database, load the demo data if it is empty, and run the
+## rules' sweep so that the demo shows its flags (afterwards cron does: docs/DEPLOY.md)
 demo-db: $(VENV)/.runtime
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=true $(BIN)/python manage.py evaluate_flags
 
 ## run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:8000/
 run: demo-db
