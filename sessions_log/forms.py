@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
+from boundaries.forms import DateInput
 from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientSetting
 from sessions_log.models import Addendum, Incident, Session, SessionSetting
@@ -30,13 +31,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format=DATETIME_FORMAT)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def entry_data(form: forms.ModelForm) -> dict[str, Any]:

@@ -46,7 +46,7 @@ from supervision.models import (
     Outcome,
     RuleSetting,
 )
-from supervision.rules import ACKNOWLEDGE_WITHIN, RULES
+from supervision.rules import ACKNOWLEDGE_WITHIN, RULES, resolve_setting
 
 # The first key of the advisory locks taken by evaluate_all; the second is the practice's id.
 SWEEP_LOCK_NAMESPACE = 0x414C4C59  # "ALLY"
@@ -91,15 +91,6 @@ def acknowledge_due(
     return datetime.datetime.combine(day, local.time(), tzinfo=zone).astimezone(datetime.UTC)
 
 
-def _thresholds(rule: str, setting: RuleSetting | None) -> tuple[bool, dict[str, int]]:
-    """As ``rules.thresholds_for``, from a setting already fetched with the practice's others."""
-    merged = RULES[rule].defaults
-    if setting is None:
-        return True, merged
-    merged.update({key: value for key, value in setting.thresholds.items() if key in merged})
-    return setting.enabled, merged
-
-
 def _flag_subject(flag: Flag) -> tuple[str, int, int]:
     return subject_key(flag.rule, flag.client_id, flag.therapist_id)
 
@@ -118,7 +109,7 @@ def evaluate(*, practice, client_ids=None, therapist_ids=None, rules=None, now=N
     evaluated: list[str] = []
     findings: dict[tuple, Finding] = {}
     for rule in RULES if rules is None else rules:
-        enabled, thresholds = _thresholds(rule, settings.get(rule))
+        enabled, thresholds = resolve_setting(rule, settings.get(rule))
         if not enabled:
             continue
         evaluated.append(rule)

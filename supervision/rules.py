@@ -234,8 +234,12 @@ RULES: dict[str, Rule] = {
 
 def thresholds_for(practice, rule: str) -> tuple[bool, dict[str, int]]:
     """Whether ``rule`` is enabled in ``practice``, and its thresholds with defaults filled in."""
+    return resolve_setting(rule, practice.rule_settings.filter(rule=rule).first())
+
+
+def resolve_setting(rule: str, setting) -> tuple[bool, dict[str, int]]:
+    """The same from a ``RuleSetting`` already fetched (or None): a sweep fetches them all at once."""
     merged = RULES[rule].defaults
-    setting = practice.rule_settings.filter(rule=rule).first()
     if setting is None:
         return True, merged
     merged.update({key: value for key, value in setting.thresholds.items() if key in merged})

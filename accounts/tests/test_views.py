@@ -174,7 +174,7 @@ class TestAdminSite:
         assert "owner" in usernames
         assert "othertherapist" not in usernames
 
-    def test_practice_admin_gets_404_for_other_practice_user(self, client, admin, other_therapist):
+    def test_practice_admin_cannot_open_another_practices_user(self, client, admin, other_therapist):
         client.force_login(admin)
 
         response = client.get(reverse("admin:accounts_user_change", args=[other_therapist.pk]))
