@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots bench
+.PHONY: help run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots bench
+
+## help: list the targets with what each does
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, part, ": "); name = part[1]; sub(/^[a-z-]+: /, ""); printf "  %-17s %s\n", name, $$0; next } /^## / { sub(/^## /, ""); printf "  %-17s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +41,7 @@ run: demo-db
 	@echo "Two-factor sign-in is switched off here; start with TWO_FACTOR_REQUIRED=true make run to try it."
 	@echo "Stop with Ctrl-C; the database server stops with it."
 	@echo
-	@trap '$(BIN)/python -m config.embedded_db stop' EXIT INT TERM; \
+	@trap '$(BIN)/python -m common.embedded_db stop' EXIT INT TERM; \
 		DEBUG=true TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## serve: the production server (gunicorn, DEBUG off, static files collected) on http://localhost:8000/
@@ -80,19 +84,22 @@ screenshots: $(VENV)/.dev demo-db
 test: $(VENV)/.dev
 	$(BIN)/pytest
 
-## lint: ruff (check and format), djLint, and migrations in step with the models
+## lint: ruff (check and format), djLint, the floors contract (import-linter), django-upgrade
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
+	$(BIN)/lint-imports
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 5.2
 
+## migrations-check: the migrations in step with the models
 migrations-check: $(VENV)/.dev
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## stop: stop the embedded PostgreSQL servers (development and tests)
 stop:
-	$(BIN)/python -m config.embedded_db stop
+	$(BIN)/python -m common.embedded_db stop
 
 ## clean-db: stop and delete the embedded databases (all local data is lost)
 clean-db: stop

@@ -9,7 +9,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    from config.env import ConfigurationError
+    from common.env import ConfigurationError
 
     try:
         execute_from_command_line(sys.argv)

@@ -67,6 +67,7 @@ class PracticeUserCreationForm(AdminUserCreationForm):
         fields = ("username", "first_name", "last_name", "email", "role")
 
 
+@admin.register(User)
 class UserAdmin(PracticeScopedAdmin, DjangoUserAdmin):
     add_form = PracticeUserCreationForm
     list_display = ("username", "get_full_name", "role", "practice", "is_active", "last_login")
@@ -110,6 +111,7 @@ class UserAdmin(PracticeScopedAdmin, DjangoUserAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
 
+@admin.register(SupervisionAssignment)
 class SupervisionAssignmentAdmin(PracticeScopedAdmin):
     list_display = ("supervisor", "therapist", "starts_on", "ends_on", "current")
     list_filter = ("supervisor",)
@@ -131,7 +133,3 @@ class PracticeAdmin(admin.ModelAdmin):
     """Practices are created by the deployment's superuser; the default permissions say so."""
 
     list_display = ("name", "time_zone", "usual_session_minutes")
-
-
-admin.site.register(User, UserAdmin)
-admin.site.register(SupervisionAssignment, SupervisionAssignmentAdmin)

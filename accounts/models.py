@@ -1,4 +1,3 @@
-import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -10,7 +9,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
-from config.history import track_changes
+from common.history import track_changes
 
 
 def validate_time_zone(value: str) -> None:
@@ -124,6 +123,13 @@ class User(AbstractUser):
             pk__in=SupervisionAssignment.objects.current().filter(supervisor=self).values("therapist")
         )
 
+    def current_supervisors(self):
+        """The active users who supervise this therapist under an assignment current today."""
+        return User.objects.filter(
+            pk__in=SupervisionAssignment.objects.current().filter(therapist=self).values("supervisor"),
+            is_active=True,
+        )
+
 
 class DateRange(Func):
     function = "DATERANGE"
@@ -207,70 +213,3 @@ class SupervisionAssignment(models.Model):
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on > on)
-
-
-class EmergencyAccessQuerySet(models.QuerySet):
-    def current(self, at=None):
-        """Grants in force at ``at`` (now by default): started, not ended, not revoked."""
-        at = at or timezone.now()
-        return self.filter(starts_at__lte=at, ends_at__gt=at, revoked_at__isnull=True)
-
-    def for_user(self, user):
-        """Grants a practice admin may see: those of their own practice."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.role == Role.PRACTICE_ADMIN and user.practice_id:
-            return self.filter(practice_id=user.practice_id)
-        return self.none()
-
-
-class EmergencyAccess(models.Model):
-    """A practice admin lets a therapist read one client's records for a few hours (at most 72)."""
-
-    MAX_HOURS = 72
-
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="emergency_grants")
-    therapist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_grants")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="emergency_grants")
-    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_grants_given")
-    reason = models.TextField()
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="emergency_grants_revoked"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = EmergencyAccessQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-starts_at"]
-        verbose_name_plural = "emergency access grants"
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="emergency_access_reason_required"),
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at"))
-                & Q(ends_at__lte=F("starts_at") + datetime.timedelta(hours=72)),
-                name="emergency_access_at_most_72_hours",
-            ),
-            models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("starts_at")),
-                name="emergency_access_revoked_after_start",
-            ),
-        ]
-        indexes = [models.Index(fields=["therapist", "ends_at"], name="emergency_therapist_ends_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.therapist} reads {self.client} until {self.ends_at:%Y-%m-%d %H:%M}"
-
-    def is_current(self, at=None) -> bool:
-        at = at or timezone.now()
-        return self.revoked_at is None and self.starts_at <= at < self.ends_at
-
-    def revoke(self, *, by: User) -> None:
-        self.revoked_at = timezone.now()
-        self.revoked_by = by
-        self.save(update_fields=["revoked_at", "revoked_by"])

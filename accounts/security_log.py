@@ -12,8 +12,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from config.client_ip import client_ip
-from config.request_id import current_request_id
+from common.client_ip import client_ip
+from common.request_id import current_request_id
 
 logger = logging.getLogger("alliance.security")
 

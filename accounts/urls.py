@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import emergency, two_factor
+from accounts import two_factor
 
 app_name = "accounts"
 
@@ -38,10 +38,4 @@ urlpatterns = [
     path("two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("two-factor/backup-codes/", two_factor.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("two-factor/disable/", two_factor.two_factor_disable, name="two_factor_disable"),
-    path("emergency-access/", emergency.emergency_access, name="emergency_access"),
-    path(
-        "emergency-access/<int:pk>/revoke/",
-        emergency.emergency_access_revoke,
-        name="emergency_access_revoke",
-    ),
 ]

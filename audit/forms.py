@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from boundaries.forms import DateInput
 from clients.forms import ClientCodeField
+from common.widgets import DateInput
 
 
 class TrailFilterForm(forms.Form):

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from accounts.models import Practice
 from audit.models import AccessAction, AccessRecord
 from clients.models import Client
-from config.client_ip import client_ip
+from common.client_ip import client_ip
 
 
 def _address(request: HttpRequest) -> str | None:

@@ -4,12 +4,8 @@ Only a practice admin reads it, and only their own practice's records; anyone el
 (the page is about the role, not about an object whose existence could leak).
 """
 
-import csv
-import itertools
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -17,6 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts.security_log import log_event
 from audit.forms import TrailFilterForm
 from audit.models import AccessRecord
+from common.csv_export import csv_response
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -31,7 +28,6 @@ CSV_COLUMNS = [
     "ip",
     "request id",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filtered_trail(request) -> tuple[TrailFilterForm, object]:
@@ -52,17 +48,6 @@ def trail(request):
     return render(request, "audit/trail.html", {"form": form, "page": page, "records": page.object_list})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 @require_GET
 def trail_csv(request):
     """The filtered trail as CSV, newest first; times in the practice's time zone, to the second."""
@@ -78,7 +63,6 @@ def trail_csv(request):
     # The rows are written while the response streams, after the middleware has deactivated the
     # practice's time zone: keep it for them.
     zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
     rows = (
         [
             timezone.localtime(record.at, zone).isoformat(timespec="seconds"),
@@ -94,11 +78,6 @@ def trail_csv(request):
         ]
         for record in records.iterator(chunk_size=2000)
     )
-    response = StreamingHttpResponse(
-        (writer.writerow([_cell(value) for value in row]) for row in itertools.chain([CSV_COLUMNS], rows)),
-        content_type="text/csv; charset=utf-8",
+    return csv_response(
+        f"alliance-access-{timezone.localdate():%Y-%m-%d}.csv", CSV_COLUMNS, rows, stream=True
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="alliance-access-{timezone.localdate():%Y-%m-%d}.csv"'
-    )
-    return response

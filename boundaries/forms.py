@@ -7,13 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from boundaries.models import AcknowledgementMethod, BoundaryAgreement, Category
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+from common.widgets import DateInput
 
 
 class AgreementForm(forms.ModelForm):

@@ -9,8 +9,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.scoping import ScopedQuerySet
-from config.history import track_changes
+from clients.scoping import ScopedQuerySet
+from common.history import track_changes
 
 
 class Category(models.TextChoices):

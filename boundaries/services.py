@@ -1,19 +1,20 @@
-"""Writes on boundary agreements: create, revise (a new version), end, acknowledge.
+"""Writes on boundary agreements: the intake, create, revise (a new version), end, acknowledge.
 
 Revise, end and acknowledge re-read the version under a row lock, so two requests made from
 the same page cannot both act on it: the second finds it no longer active and is refused.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Role, User
 from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client, ClientStatus
-from supervision.engine import evaluate_for_client
+from clients.services import client_save
+from clients.signals import send_records_changed
 
 
 def _lock_active(agreement: BoundaryAgreement, *, action: str) -> BoundaryAgreement:
@@ -58,6 +59,25 @@ def _review_date(effective_date: datetime.date, interval: int, next_review_on: d
 
 
 @transaction.atomic
+def client_intake(*, therapist: User, client: Client, agreements: Sequence[BoundaryAgreement]) -> Client:
+    """Create ``client`` for ``therapist`` with its first agreements, all or nothing."""
+    if therapist.role != Role.THERAPIST or therapist.practice_id is None:
+        raise ValidationError("Only a therapist of a practice records an intake.", code="not_a_therapist")
+    client.therapist = therapist
+    client.practice_id = therapist.practice_id
+    client.status = ClientStatus.ACTIVE
+    client_save(client=client)
+    for agreement in agreements:
+        agreement.client = client
+        agreement.recorded_by = therapist
+        agreement.status = AgreementStatus.ACTIVE
+        agreement.full_clean(exclude=["client", "recorded_by"])
+        agreement.save()
+    send_records_changed(client)
+    return client
+
+
+@transaction.atomic
 def agreement_create(
     *,
     client: Client,
@@ -98,7 +118,7 @@ def agreement_create(
     )
     agreement.full_clean()
     agreement.save()
-    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
+    send_records_changed(client)
     return agreement
 
 
@@ -141,7 +161,7 @@ def agreement_revise(
     )
     revision.full_clean()
     revision.save()
-    transaction.on_commit(lambda: evaluate_for_client(revision.client), robust=True)
+    send_records_changed(revision.client)
     return revision
 
 
@@ -154,7 +174,7 @@ def agreement_end(*, agreement: BoundaryAgreement, ended_on: datetime.date) -> B
     agreement.ended_on = ended_on
     agreement.full_clean()
     agreement.save(update_fields=["status", "ended_on"])
-    transaction.on_commit(lambda: evaluate_for_client(agreement.client), robust=True)
+    send_records_changed(agreement.client)
     return agreement
 
 

@@ -13,3 +13,9 @@ urlpatterns = [
     path("clients/<int:client_pk>/agreement/print/", views.agreement_print, name="print"),
     path("clients/<int:client_pk>/agreement.pdf", views.agreement_pdf, name="pdf"),
 ]
+
+# Served under /clients/ in the clients namespace (config/urls.py): the intake records a client
+# with their agreements, so it stands on this floor.
+intake_urlpatterns = [
+    path("new/", views.client_intake, name="intake"),
+]

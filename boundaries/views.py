@@ -4,15 +4,16 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.scoping import get_owned_or_404, get_visible_or_404
+from accounts.models import Role
 from audit.services import record_access
 from boundaries import services
 from boundaries.forms import (
@@ -22,10 +23,49 @@ from boundaries.forms import (
     EndAgreementForm,
     NewAgreementCategoryForm,
 )
-from boundaries.models import BoundaryAgreement, Category
+from boundaries.models import CORE_CATEGORIES, BoundaryAgreement, Category
+from clients.forms import ClientForm
 from clients.models import Client, ClientStatus
+from clients.scoping import get_owned_or_404, get_visible_or_404
+from common.forms import add_service_errors
 
 PRINT_STYLESHEET = "css/print-agreement.css"
+OTHER_CATEGORIES = [category for category in Category if category not in CORE_CATEGORIES]
+
+
+@require_http_methods(["GET", "POST"])
+def client_intake(request):
+    """One page, one submit: the client and an agreement per category the therapist fills in."""
+    if request.user.role != Role.THERAPIST:
+        raise PermissionDenied("Only therapists record intakes.")
+    data = request.POST if request.method == "POST" else None
+    form = ClientForm(data, practice=request.user.practice)
+    sections = [
+        AgreementForm(data, prefix=category, category=category, optional=True)
+        for category in (*CORE_CATEGORIES, *OTHER_CATEGORIES)
+    ]
+    if request.method == "POST" and form.is_valid() and all(section.is_valid() for section in sections):
+        agreements = [section.instance for section in sections if section.has_changed()]
+        try:
+            client = services.client_intake(
+                therapist=request.user, client=form.instance, agreements=agreements
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            count = len(agreements)
+            messages.success(request, f"Client {client.code} added with {count} agreement{pluralize(count)}.")
+            return redirect(client)
+    return render(
+        request,
+        "clients/intake.html",
+        {
+            "form": form,
+            "core_sections": sections[: len(CORE_CATEGORIES)],
+            "other_sections": sections[len(CORE_CATEGORIES) :],
+            "has_errors": request.method == "POST",
+        },
+    )
 
 
 def _refuse_if_discharged(request, client: Client):
@@ -36,14 +76,6 @@ def _refuse_if_discharged(request, client: Client):
         )
         return redirect(client)
     return None
-
-
-def _add_service_error(form, exc: ValidationError) -> None:
-    """Show a refusal of the service on ``form``: on its fields where it names them, else on top."""
-    if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
-        form.add_error(None, exc)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @dataclass(frozen=True)
@@ -211,7 +243,7 @@ def agreement_add(request, client_pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_service_error(category_form if "category" in getattr(exc, "error_dict", {}) else form, exc)
+            add_service_errors(category_form if "category" in getattr(exc, "error_dict", {}) else form, exc)
         else:
             messages.success(
                 request, f"The {agreement.get_category_display().lower()} agreement was recorded."
@@ -240,7 +272,7 @@ def agreement_revise(request, pk: int):
                 agreement=agreement, recorded_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_service_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -265,7 +297,7 @@ def agreement_end(request, pk: int):
         try:
             services.agreement_end(agreement=agreement, ended_on=form.cleaned_data["ended_on"])
         except ValidationError as exc:
-            _add_service_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"The agreement ended on {date_format(form.cleaned_data['ended_on'], 'j F Y')}."
@@ -290,7 +322,7 @@ def agreement_acknowledge(request, pk: int):
         try:
             services.agreement_acknowledge(agreement=agreement, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The client's acknowledgement was recorded.")
             return redirect(agreement)

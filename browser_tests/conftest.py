@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
 from playwright.sync_api import Page, expect
 
 from browser_tests import chromium
@@ -75,6 +76,20 @@ def _allow_orm_beside_playwright():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_opened_beside_playwright(playwright):
+    """Close, while Playwright's event loop still runs, the database connections opened under it.
+
+    With an event loop running in this thread, Django keeps connections per async context rather
+    than per thread, so the tests run after the first browser test get connection objects other
+    than the ones pytest-django set the test database up with. Its teardown closes only its own:
+    one left open here (by a ``db`` test run late) made dropping the test database fail, "is being
+    accessed by other users". This fixture needs ``playwright``, so it is torn down before it.
+    """
+    yield
+    connections.close_all()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if chromium.executable() is None:
@@ -85,11 +100,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def demo(transactional_db, live_server):
-    """The demo practices (accounts.demo) with the flags the rule engine raises on them.
+    """The demo practices (demo.seed) with the flags the rule engine raises on them.
 
     Written by this thread and committed, so the live server's thread reads them.
     """
-    from accounts.demo import seed_demo
+    from demo.seed import seed_demo
     from supervision.engine import evaluate_all
 
     seed_demo()

@@ -1,9 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from boundaries.forms import DateInput
-from boundaries.models import Category
 from clients.models import Client, ClientStatus
+from common.widgets import DateInput
 
 
 class ClientCodeField(forms.CharField):
@@ -94,12 +93,6 @@ class ClientFilterForm(forms.Form):
         if status := self.cleaned_data["status"]:
             queryset = queryset.filter(status=status)
         return queryset
-
-
-class TimelineFilterForm(forms.Form):
-    category = forms.ChoiceField(
-        label="Category", required=False, choices=[("", "All categories"), *Category.choices]
-    )
 
 
 class ExportPasswordForm(forms.Form):

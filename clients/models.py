@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -6,9 +8,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Practice, Role
-from accounts.scoping import ScopedQuerySet
-from config.history import track_changes
+from accounts.models import Practice, Role, User
+from clients.scoping import ScopedQuerySet
+from common.history import track_changes
 
 # Pseudonymous: capitals, digits and hyphens only, so no name or date of birth fits naturally.
 CLIENT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,19}$"
@@ -125,3 +127,70 @@ class Client(models.Model):
                     )
                 }
             )
+
+
+class EmergencyAccessQuerySet(models.QuerySet):
+    def current(self, at=None):
+        """Grants in force at ``at`` (now by default): started, not ended, not revoked."""
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at, revoked_at__isnull=True)
+
+    def for_user(self, user):
+        """Grants a practice admin may see: those of their own practice."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.role == Role.PRACTICE_ADMIN and user.practice_id:
+            return self.filter(practice_id=user.practice_id)
+        return self.none()
+
+
+class EmergencyAccess(models.Model):
+    """A practice admin lets a therapist read one client's records for a few hours (at most 72)."""
+
+    MAX_HOURS = 72
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="emergency_grants")
+    therapist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_grants")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emergency_grants")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="emergency_grants_given")
+    reason = models.TextField()
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="emergency_grants_revoked"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EmergencyAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name_plural = "emergency access grants"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="emergency_access_reason_required"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at"))
+                & Q(ends_at__lte=F("starts_at") + datetime.timedelta(hours=72)),
+                name="emergency_access_at_most_72_hours",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("starts_at")),
+                name="emergency_access_revoked_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "ends_at"], name="emergency_therapist_ends_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} reads {self.client} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+    def is_current(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.starts_at <= at < self.ends_at
+
+    def revoke(self, *, by: User) -> None:
+        self.revoked_at = timezone.now()
+        self.revoked_by = by
+        self.save(update_fields=["revoked_at", "revoked_by"])

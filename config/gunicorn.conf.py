@@ -7,7 +7,7 @@ the access log, go to standard output for the service manager or container runti
 import multiprocessing
 import os
 
-from config.env import env_int, env_str
+from common.env import env_int, env_str
 
 wsgi_app = "config.wsgi:application"
 

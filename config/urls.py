@@ -1,13 +1,29 @@
+"""The site's URLs.
+
+Two namespaces are served by more than one floor, so that every page keeps its address while
+its view stands on the floor that may import what it shows: ``clients`` (the client's own pages
+from clients/, the intake from boundaries/, the client page, timeline and export from home/) and
+``accounts`` (sign-in and two-factor from accounts/, emergency access from clients/).
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
-from config import health
+from accounts import urls as accounts_urls
+from boundaries import urls as boundaries_urls
+from clients import urls as clients_urls
+from common import health
+from home import urls as home_urls
+
+accounts_patterns = accounts_urls.urlpatterns + clients_urls.emergency_urlpatterns
+clients_patterns = (
+    clients_urls.urlpatterns + boundaries_urls.intake_urlpatterns + home_urls.client_urlpatterns
+)
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("accounts/", include("accounts.urls")),
-    path("clients/", include("clients.urls")),
+    path("", include(home_urls)),
+    path("accounts/", include((accounts_patterns, "accounts"))),
+    path("clients/", include((clients_patterns, "clients"))),
     path("", include("boundaries.urls")),
     path("", include("sessions_log.urls")),
     path("supervision/", include("supervision.urls")),
@@ -20,4 +36,4 @@ urlpatterns = [
 ]
 
 # A database outage before any view runs (reading the session or the user) is a 503, not a 500.
-handler500 = "config.middleware.server_error"
+handler500 = "common.middleware.server_error"

@@ -289,7 +289,7 @@ def _count(value: int | None) -> str:
 def configured_database() -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(BASE_DIR))
-    from config.env import ConfigurationError
+    from common.env import ConfigurationError
 
     try:
         from django.conf import settings

@@ -33,28 +33,23 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import warnings
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from scripts import harness  # noqa: E402 - needs the checkout on sys.path
+
 DATA_DIR = BASE_DIR / "var" / "postgres-bench"
 LOG_DIR = BASE_DIR / "var" / "bench"
 RESULT = BASE_DIR / "var" / "bench.json"
-PYTHON = sys.executable
-PASSWORD = "alliance-demo"  # noqa: S105 - the published demo password
 DATABASES = {"practice-large": "alliance", "default": "alliance_demo"}
 # Who signs in, per scale: the large practice's therapists beyond the scripted cast have 52 clients.
 PEOPLE = {
@@ -77,42 +72,27 @@ TARGETS = {
     "sweep_seconds": 5.0,
     "evaluation_ms": 50.0,
 }
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
+log = harness.logger("bench")
 
 
 # The database server ------------------------------------------------------------------------------
 
 
 def database_env(name: str) -> dict:
-    from config import embedded_db
-    from scripts.backup import database_url
+    from common import embedded_db
 
-    settings = embedded_db.database_settings(DATA_DIR, name)
-    return {
-        **{key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}},
-        "DATABASE_URL": database_url(settings, name),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
+    return harness.server_env(
+        embedded_db.database_settings(DATA_DIR, name),
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
         # The bench signs in with passwords only; two-factor is measured by its own tests.
-        "TWO_FACTOR_REQUIRED": "false",
-    }
-
-
-def manage(env: dict, *args: str, quiet: bool = True) -> None:
-    subprocess.run(  # noqa: S603
-        [PYTHON, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL if quiet else None,
+        TWO_FACTOR_REQUIRED="false",
     )
+
+
+def manage(env: dict, *args: str) -> None:
+    harness.manage(env, *args, quiet=True)
 
 
 def prepare(scale: str, env: dict, *, reseed: bool) -> dict:
@@ -164,10 +144,10 @@ def measure_in_process(scale: str) -> dict:
 
     from accounts.models import User
     from clients.models import Client as ClientRecord
-    from clients.timeline import timeline_page
     from sessions_log import services
     from supervision.engine import evaluate_all, evaluate_for_client
     from supervision.models import Flag
+    from supervision.timeline import timeline_page
 
     people = {role: User.objects.get(username=name) for role, name in PEOPLE[scale].items()}
     # The timeline: of the therapist's clients with an open flag, the one whose first page shows the
@@ -273,7 +253,7 @@ def measure_in_process(scale: str) -> dict:
 
 def in_process(scale: str, env: dict) -> dict:
     output = subprocess.run(  # noqa: S603
-        [PYTHON, __file__, "--in-process", scale],
+        [harness.PYTHON, __file__, "--in-process", scale],
         cwd=BASE_DIR,
         env=env,
         check=True,
@@ -286,67 +266,6 @@ def in_process(scale: str, env: dict) -> dict:
 # Over HTTP -------------------------------------------------------------------------------------
 
 
-class Browser:
-    """One signed-in person; cookies kept by hand (they are Secure; this is plain HTTP)."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str, float]:
-        headers = {"Connection": "close"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
-        body = None
-        if data is not None:
-            body = urlencode(data)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        started = time.perf_counter()
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            raw = conn.getresponse()
-            content = raw.read().decode("utf-8", "replace")
-            elapsed = time.perf_counter() - started
-            for header in raw.headers.get_all("Set-Cookie") or []:
-                for key, morsel in SimpleCookie(header).items():
-                    self.cookies[key] = morsel.value
-            return raw.status, content, elapsed
-        finally:
-            conn.close()
-
-    def sign_in(self, username: str) -> None:
-        status, page, _ = self.request("GET", "/accounts/login/")
-        csrf = CSRF.search(page)
-        if status != 200 or not csrf:
-            raise RuntimeError(f"the sign-in page answered {status}")
-        status, _, _ = self.request(
-            "POST",
-            "/accounts/login/",
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf.group(1)},
-        )
-        if status != 302 or "sessionid" not in self.cookies:
-            raise RuntimeError(f"{username} could not sign in ({status})")
-
-
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if Browser(port).request("GET", "/readyz")[0] == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
@@ -355,16 +274,16 @@ def percentile(values: list[float], share: float) -> float:
 def time_pages(port: int, urls: dict, people: dict, rounds: int) -> dict:
     browsers = {}
     for role, username in people.items():
-        browsers[role] = Browser(port)
+        browsers[role] = harness.Browser(port)
         browsers[role].sign_in(username)
     samples: dict[str, list[float]] = {key: [] for key, _, _ in PAGES}
     statuses: dict[str, set[int]] = {key: set() for key, _, _ in PAGES}
     for number in range(rounds + 3):  # three rounds of warm-up: every worker imports its templates
         for key, _title, role in PAGES:
-            status, _, elapsed = browsers[role].request("GET", urls[key])
-            statuses[key].add(status)
+            response = browsers[role].request("GET", urls[key])
+            statuses[key].add(response.status)
             if number >= 3:
-                samples[key].append(elapsed * 1000)
+                samples[key].append(response.elapsed * 1000)
     bad = {key: sorted(seen) for key, seen in statuses.items() if seen != {200}}
     if bad:
         raise RuntimeError(f"pages did not answer 200: {bad}")
@@ -600,7 +519,7 @@ def bench(args) -> int:
         f"{counts['supervision_flag']} flags, both practices)"
     )
 
-    port = args.port or spare_port()
+    port = args.port or harness.spare_port()
     env = {**envs["practice-large"], "GUNICORN_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "INFO"}
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
@@ -611,21 +530,13 @@ def bench(args) -> int:
             f"starting gunicorn ({results['workers']} workers, DEBUG off) on 127.0.0.1:{port}; "
             f"log: {log_file.relative_to(BASE_DIR)}"
         )
-        server = subprocess.Popen(  # noqa: S603
-            [str(Path(PYTHON).parent / "gunicorn"), "--config", "config/gunicorn.conf.py"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=gunicorn_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            if not wait_ready(port, server):
+        with harness.gunicorn(env, gunicorn_log) as server:
+            if not harness.wait_until_up(port, server):
                 log("gunicorn did not become ready; see its log")
                 return 1
             log(f"timing {len(PAGES)} pages, {args.rounds} rounds, one request at a time")
             results["pages"] = time_pages(port, large["urls"], large["people"], args.rounds)
-            supervisor = Browser(port)
+            supervisor = harness.Browser(port)
             supervisor.sign_in(large["people"]["supervisor"])
             log(f"load: the supervisor dashboard at {args.connections} connections for {args.seconds} s")
             results["load"] = load(
@@ -636,19 +547,12 @@ def bench(args) -> int:
                 connections=args.connections,
                 log_file=log_file,
             )
-        finally:
-            if server.poll() is None:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return report(results)
 
 
 def stop_server() -> None:
-    from config import embedded_db
+    from common import embedded_db
 
     if embedded_db.stop(DATA_DIR):
         log(f"stopped the PostgreSQL server in {DATA_DIR.relative_to(BASE_DIR)}")

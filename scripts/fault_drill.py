@@ -23,39 +23,31 @@ import datetime
 import http.client
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
 import warnings
 import zoneinfo
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config import embedded_db  # noqa: E402 - needs the checkout on sys.path
-from scripts.backup import database_url  # noqa: E402
+from common import embedded_db  # noqa: E402 - needs the checkout on sys.path
+from scripts import harness  # noqa: E402
+from scripts.harness import CSRF  # noqa: E402
 
 DRILL_DIR = BASE_DIR / "var" / "postgres-drill"
 LOG_DIR = BASE_DIR / "var" / "fault-drill"
-PYTHON = sys.executable
-USERNAME, PASSWORD = "dr.chen", "alliance-demo"
+USERNAME = "dr.chen"
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="submission_token" value="([0-9a-f-]{36})"')
 SESSION_URL = re.compile(r"^/sessions/(\d+)/$")
 
 
-def log(message: str) -> None:
-    print(f"[drill] {message}", flush=True)
+log = harness.logger("drill")
 
 
 # PostgreSQL
@@ -98,59 +90,31 @@ def postgres_running() -> bool:
 # HTTP
 
 
-@dataclass
-class Response:
-    status: int
-    location: str
-    body: str
-
-
-class Browser:
-    """One signed-in person: cookies kept by hand (the Secure flag is set; this is plain HTTP)."""
+class Browser(harness.Browser):
+    """``harness.Browser`` that records every request with ``record(kind, started, status)``, and
+    answers ``None`` where there was no response (recorded as ``no response (<exception>)``)."""
 
     def __init__(self, port: int, record):
-        self.port = port
-        self.cookies: dict[str, str] = {}
+        super().__init__(port, timeout=30)
         self.record = record
 
-    def request(self, method: str, path: str, data: dict | None = None, *, kind: str) -> Response | None:
-        headers = {"Connection": "close"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
-        body = None
-        if data is not None:
-            body = urlencode(data)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+    def request(
+        self, method: str, path: str, data: dict | None = None, *, kind: str
+    ) -> harness.Response | None:
         started = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            conn.request(method, path, body=body, headers=headers)
-            raw = conn.getresponse()
-            content = raw.read().decode("utf-8", "replace")
-            for header in raw.headers.get_all("Set-Cookie") or []:
-                for key, morsel in SimpleCookie(header).items():
-                    self.cookies[key] = morsel.value
-            response = Response(raw.status, raw.headers.get("Location", ""), content)
+            response = super().request(method, path, data)
         except (OSError, http.client.HTTPException) as exc:
             self.record(kind, started, f"no response ({type(exc).__name__})")
             return None
-        finally:
-            conn.close()
         self.record(kind, started, response.status)
         return response
 
-    def sign_in(self, stop: threading.Event) -> bool:
+    def sign_in_until(self, stop: threading.Event) -> bool:
+        """Try to sign in as USERNAME every 0.2 s until it works (True) or ``stop`` is set (False)."""
         while not stop.is_set():
-            page = self.request("GET", "/accounts/login/", kind="read")
-            if page and page.status == 200 and (csrf := CSRF.search(page.body)):
-                done = self.request(
-                    "POST",
-                    "/accounts/login/",
-                    {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": csrf.group(1)},
-                    kind="sign-in",
-                )
-                if done and done.status == 302 and "sessionid" in self.cookies:
-                    return True
+            if self.try_sign_in(USERNAME) is None:
+                return True
             time.sleep(0.2)
         return False
 
@@ -210,7 +174,7 @@ def client_loop(
     token, as a person would after a moment; until then it is not acknowledged.
     """
     browser = Browser(port, results.record)
-    if not browser.sign_in(stop):
+    if not browser.sign_in_until(stop):
         return
     day = datetime.datetime.now(tz).replace(hour=8, minute=0, second=0, microsecond=0)
     step, held = 0, None  # held: (client, form data) of the open form
@@ -258,27 +222,6 @@ def readyz_loop(port: int, results: Results, stop: threading.Event) -> None:
         time.sleep(0.2)
 
 
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url_path: str, port: int, status: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    probe = Browser(port, lambda *args: None)
-    while time.monotonic() < deadline:
-        response = probe.request("GET", url_path, kind="probe")
-        if response and response.status == status:
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)  # noqa: S603
-
-
 def drill(args) -> int:
     if postgres_running():
         stop_postgres()
@@ -287,20 +230,17 @@ def drill(args) -> int:
     log(f"starting a PostgreSQL server of its own in {DRILL_DIR.relative_to(BASE_DIR)}")
     database = embedded_db.database_settings(DRILL_DIR, "alliance")
     socket_dir = Path(database["HOST"])
-    port = args.port or spare_port()
-    env = {
-        **{key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}},
-        "DATABASE_URL": database_url(database, "alliance"),
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(args.workers),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    port = args.port or harness.spare_port()
+    env = harness.server_env(
+        database,
+        ALLOWED_HOSTS="127.0.0.1",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY=str(args.workers),
+    )
     log("migrating, loading the demo data and collecting static files")
-    manage({**env, "DEBUG": "true"}, "migrate", "--no-input", "--verbosity", "0")
-    manage({**env, "DEBUG": "true"}, "seed_demo", "--if-empty")
-    manage({**env, "DEBUG": "false"}, "collectstatic", "--no-input", "--verbosity", "0")
+    harness.manage({**env, "DEBUG": "true"}, "migrate", "--no-input", "--verbosity", "0")
+    harness.manage({**env, "DEBUG": "true"}, "seed_demo", "--if-empty")
+    harness.manage({**env, "DEBUG": "false"}, "collectstatic", "--no-input", "--verbosity", "0")
 
     import psycopg
 
@@ -325,63 +265,49 @@ def drill(args) -> int:
     log(
         f"starting gunicorn ({args.workers} workers, DEBUG off) on 127.0.0.1:{port}; log: {gunicorn_log.name}"
     )
-    server = subprocess.Popen(  # noqa: S603
-        [str(Path(PYTHON).parent / "gunicorn"), "--config", "config/gunicorn.conf.py"],
-        cwd=BASE_DIR,
-        env={**env, "DEBUG": "false"},
-        stdout=gunicorn_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     try:
-        if not wait_for("/readyz", port, 200, timeout=60):
-            log("gunicorn did not become ready; see its log")
-            return 1
-        results = Results()
-        stop = threading.Event()
-        threads = [
-            threading.Thread(
-                target=client_loop,
-                args=(number, port, clients, zoneinfo.ZoneInfo(time_zone), results, stop),
-                daemon=True,
-            )
-            for number in range(args.threads)
-        ]
-        threads.append(threading.Thread(target=readyz_loop, args=(port, results, stop), daemon=True))
-        log(f"load: {args.threads} client threads as {USERNAME}, and a /readyz poller")
-        results.event("load started")
-        for thread in threads:
-            thread.start()
-        time.sleep(args.warmup)
+        with gunicorn_log, harness.gunicorn({**env, "DEBUG": "false"}, gunicorn_log) as server:
+            if not harness.wait_until_up(port, server):
+                log("gunicorn did not become ready; see its log")
+                return 1
+            results = Results()
+            stop = threading.Event()
+            threads = [
+                threading.Thread(
+                    target=client_loop,
+                    args=(number, port, clients, zoneinfo.ZoneInfo(time_zone), results, stop),
+                    daemon=True,
+                )
+                for number in range(args.threads)
+            ]
+            threads.append(threading.Thread(target=readyz_loop, args=(port, results, stop), daemon=True))
+            log(f"load: {args.threads} client threads as {USERNAME}, and a /readyz poller")
+            results.event("load started")
+            for thread in threads:
+                thread.start()
+            time.sleep(args.warmup)
 
-        log("stopping PostgreSQL (pg_ctl stop -m fast)")
-        results.event("PostgreSQL stopping")
-        stop_postgres()
-        results.event("PostgreSQL stopped")
-        time.sleep(args.outage)
-        log("starting PostgreSQL again")
-        results.event("PostgreSQL starting")
-        start_postgres(socket_dir)
-        results.event("PostgreSQL accepting connections")
+            log("stopping PostgreSQL (pg_ctl stop -m fast)")
+            results.event("PostgreSQL stopping")
+            stop_postgres()
+            results.event("PostgreSQL stopped")
+            time.sleep(args.outage)
+            log("starting PostgreSQL again")
+            results.event("PostgreSQL starting")
+            start_postgres(socket_dir)
+            results.event("PostgreSQL accepting connections")
 
-        back = results.events["PostgreSQL accepting connections"]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (first_success_after(results, back, "write")):
-            time.sleep(0.1)
-        time.sleep(args.cooldown)
-        results.event("load stopped")
-        stop.set()
-        for thread in threads:
-            thread.join(60)
-        return report(args, port, results, socket_dir, database["PORT"])
+            back = results.events["PostgreSQL accepting connections"]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (first_success_after(results, back, "write")):
+                time.sleep(0.1)
+            time.sleep(args.cooldown)
+            results.event("load stopped")
+            stop.set()
+            for thread in threads:
+                thread.join(60)
+            return report(args, port, results, socket_dir, database["PORT"])
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        gunicorn_log.close()
         if postgres_running():
             stop_postgres()
         if not args.keep:

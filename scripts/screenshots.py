@@ -11,12 +11,8 @@ started is stopped.
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,13 +23,10 @@ os.environ.setdefault("TWO_FACTOR_REQUIRED", "false")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from browser_tests import chromium  # noqa: E402 - needs the checkout on sys.path
+from scripts import harness  # noqa: E402
 
-PASSWORD = "alliance-demo"  # noqa: S105 - the published password of the demo accounts
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def log(message: str) -> None:
-    print(f"[screenshots] {message}", flush=True)
+log = harness.logger("screenshots")
 
 
 def demo_pages() -> list[tuple[str, str, str | None]]:
@@ -88,27 +81,6 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
     return pages
 
 
-def spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen, output, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            output.seek(0)
-            sys.stderr.write(output.read().decode(errors="replace"))
-            sys.exit(f"The server stopped (exit status {server.returncode}); its output is above.")
-        try:
-            with urllib.request.urlopen(f"{url}/livez", timeout=2):  # noqa: S310 - our own loopback server
-                return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"The server did not answer at {url} within {timeout:.0f} s.")
-
-
 def take(pages, base_url: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -123,7 +95,7 @@ def take(pages, base_url: str, out: Path) -> None:
                     sign_in = context.new_page()
                     sign_in.goto("/accounts/login/")
                     sign_in.get_by_label("Username").fill(username)
-                    sign_in.get_by_label("Password").fill(PASSWORD)
+                    sign_in.get_by_label("Password").fill(harness.DEMO_PASSWORD)
                     sign_in.get_by_role("button", name="Sign in").click()
                     sign_in.get_by_role("button", name="Sign out").wait_for(state="attached")
                     sign_in.close()
@@ -148,27 +120,26 @@ def main() -> None:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     pages = demo_pages()
-    port = spare_port()
+    port = harness.spare_port()
     base_url = f"http://127.0.0.1:{port}"
     # The server's request log is kept aside, and shown only if it fails to start.
-    with tempfile.TemporaryFile() as output:
-        server = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=BASE_DIR,
-            env={**os.environ, "DEBUG": "true", "TWO_FACTOR_REQUIRED": "false"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(base_url, server, output)
-            log(f"server on {base_url}; writing into {out.relative_to(BASE_DIR)}/")
-            take(pages, base_url, out)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with (
+        tempfile.TemporaryFile() as output,
+        harness.running(
+            [harness.PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            {**os.environ, "DEBUG": "true", "TWO_FACTOR_REQUIRED": "false"},
+            output,
+            stop_timeout=10,
+        ) as server,
+    ):
+        if not harness.wait_until_up(port, server, path="/livez", interval=0.3):
+            if server.poll() is not None:
+                output.seek(0)
+                sys.stderr.write(output.read().decode(errors="replace"))
+                sys.exit(f"The server stopped (exit status {server.returncode}); its output is above.")
+            sys.exit(f"The server did not answer at {base_url} within 60 s.")
+        log(f"server on {base_url}; writing into {out.relative_to(BASE_DIR)}/")
+        take(pages, base_url, out)
 
 
 if __name__ == "__main__":

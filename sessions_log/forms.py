@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
-from boundaries.forms import DateInput
 from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientSetting
+from common.widgets import DateInput
 from sessions_log.models import Addendum, Incident, Session, SessionSetting
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -56,7 +56,7 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = Session
-        fields = ("scheduled_start", "scheduled_end", "actual_start", "actual_end", "setting", "attendance")
+        fields = Session.editable_fields
         widgets = {name: DateTimeLocalInput() for name in fields[:4]}
         help_texts = {
             "actual_start": "Leave both actual times empty for a no-show or late cancellation.",
@@ -135,26 +135,7 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        fields = (
-            "category",
-            "agreement",
-            "initiated_by",
-            "planned",
-            "provisional_classification",
-            "harm",
-            "location",
-            "occurred_at",
-            "description",
-            "rationale",
-            "client_consent",
-            "consulted_with",
-            "consulted_on",
-            "consultation_advice",
-            "immediate_action",
-            "follow_up",
-            "follow_up_owner",
-            "follow_up_due",
-        )
+        fields = Incident.editable_fields
         widgets = {
             "occurred_at": DateTimeLocalInput(),
             "consulted_on": DateInput(),

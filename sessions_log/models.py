@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from accounts.scoping import ScopedQuerySet
 from boundaries.models import Category
-from config.history import track_changes
+from clients.scoping import ScopedQuerySet
+from common.history import track_changes
 
 
 class EntryStatus(models.TextChoices):
@@ -153,7 +153,7 @@ class SignableEntry(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_reason = models.CharField(max_length=200, blank=True, editable=False)
 
-    # The fields whose values a signature covers, in a fixed order.
+    # The fields whose values a signature covers (in any order: the canonical JSON sorts its keys).
     signed_fields: tuple[str, ...] = ()
 
     class Meta:
@@ -234,17 +234,16 @@ class Session(SignableEntry):
     # click, the back button) finds the session it made the first time instead of making another.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
 
-    signed_fields = (
-        "client",
-        "therapist",
+    # What the therapist types: the form's fields, and all a service takes from a form.
+    editable_fields = (
         "scheduled_start",
         "scheduled_end",
         "actual_start",
         "actual_end",
         "setting",
         "attendance",
-        "documented_at",
     )
+    signed_fields = ("client", "therapist", *editable_fields, "documented_at")
 
     objects = SessionQuerySet.as_manager()
 
@@ -379,11 +378,10 @@ class Incident(SignableEntry):
     follow_up_due = models.DateField(null=True, blank=True)
     follow_up_done_on = models.DateField(null=True, blank=True)
 
-    signed_fields = (
-        "client",
-        "session",
-        "agreement",
+    # What the therapist types: the form's fields, and all a service takes from a form.
+    editable_fields = (
         "category",
+        "agreement",
         "initiated_by",
         "planned",
         "provisional_classification",
@@ -400,8 +398,8 @@ class Incident(SignableEntry):
         "follow_up",
         "follow_up_owner",
         "follow_up_due",
-        "documented_at",
     )
+    signed_fields = ("client", "session", *editable_fields, "documented_at")
 
     objects = IncidentQuerySet.as_manager()
 

@@ -16,35 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.models import Client, ClientStatus
+from clients.signals import send_records_changed
 from sessions_log.models import Addendum, EntryStatus, Incident, Session
-from supervision.engine import evaluate_for_client
-from supervision.services import flag_entry_revised
+from sessions_log.signals import entry_revised
 
-SESSION_FIELDS = frozenset(
-    {"scheduled_start", "scheduled_end", "actual_start", "actual_end", "setting", "attendance"}
-)
-INCIDENT_FIELDS = frozenset(
-    {
-        "category",
-        "agreement",
-        "initiated_by",
-        "planned",
-        "provisional_classification",
-        "harm",
-        "location",
-        "occurred_at",
-        "description",
-        "rationale",
-        "client_consent",
-        "consulted_with",
-        "consulted_on",
-        "consultation_advice",
-        "immediate_action",
-        "follow_up",
-        "follow_up_owner",
-        "follow_up_due",
-    }
-)
+SESSION_FIELDS = frozenset(Session.editable_fields)
+INCIDENT_FIELDS = frozenset(Incident.editable_fields)
 SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "updated_at"]
 
 
@@ -158,7 +135,7 @@ def session_create(
         raise
     for number, incident_data in enumerate(incidents, start=1):
         _save(_new_incident(client=client, session=session, data=incident_data), label=f"Incident {number}")
-    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
+    send_records_changed(client)
     return session
 
 
@@ -211,7 +188,7 @@ def session_update(
             _new_incident(client=locked.client, session=locked, data=incident_data),
             label=f"Incident {number}",
         )
-    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
+    send_records_changed(locked.client)
     return locked
 
 
@@ -228,7 +205,7 @@ def session_sign(*, session: Session, by: User) -> Session:
     ):
         incident.mark_signed(by=by, at=at)
         incident.save(update_fields=SIGNATURE_FIELDS)
-    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
+    send_records_changed(locked.client)
     return locked
 
 
@@ -241,7 +218,7 @@ def incident_create(*, client: Client, by: User, data: Mapping[str, Any]) -> Inc
     _require_owner(client, by)
     incident = _new_incident(client=client, session=None, data=data)
     _save(incident)
-    transaction.on_commit(lambda: evaluate_for_client(client), robust=True)
+    send_records_changed(client)
     return incident
 
 
@@ -262,7 +239,7 @@ def incident_update(*, incident: Incident, by: User, data: Mapping[str, Any]) ->
     _refuse_in_session(locked, "change")
     _assign(locked, data, INCIDENT_FIELDS)
     _save(locked)
-    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
+    send_records_changed(locked.client)
     return locked
 
 
@@ -274,7 +251,7 @@ def incident_sign(*, incident: Incident, by: User) -> Incident:
     _refuse_in_session(locked, "sign")
     locked.mark_signed(by=by)
     locked.save(update_fields=SIGNATURE_FIELDS)
-    transaction.on_commit(lambda: evaluate_for_client(locked.client), robust=True)
+    send_records_changed(locked.client)
     return locked
 
 
@@ -288,5 +265,5 @@ def addendum_add(*, entry: Session | Incident, by: User, text: str, reason: str)
     setattr(addendum, locked._meta.model_name, locked)
     _save(addendum)
     # An addendum is how a therapist revises an entry a supervisor returned.
-    flag_entry_revised(entry=locked, by=by)
+    entry_revised.send(sender=type(locked), entry=locked, by=by)
     return addendum

@@ -7,28 +7,18 @@ change through ``get_owned_or_404`` (the client's own therapist), so anyone else
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.forms import Form
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.scoping import get_owned_or_404, get_visible_or_404
 from audit.services import record_access
 from clients.models import Client, ClientStatus
+from clients.scoping import get_owned_or_404, get_visible_or_404
+from common.forms import add_service_errors
 from sessions_log import services
 from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
 from sessions_log.models import Addendum, Incident, Session
-from supervision.models import Flag
 
 INCIDENT_PREFIX = "incidents"
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _posted(request):
@@ -126,7 +116,7 @@ def _session_page(request, *, client: Client, session: Session):
             messages.error(request, " ".join(exc.messages))
             return redirect(session)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             count = session.incidents.filter(archived_at__isnull=True).count()
             messages.success(
@@ -146,11 +136,6 @@ def _session_page(request, *, client: Client, session: Session):
             "can_add_incident": formset.total_form_count() < formset.max_num,
         },
     )
-
-
-def _open_flags(user, client: Client):
-    """The client's open flags, so that a flag raised by the save just made shows at once."""
-    return Flag.objects.for_user(user).filter(client=client).open().order_by("opened_at")
 
 
 @require_GET
@@ -175,7 +160,6 @@ def session_detail(request, pk):
             "client": session.client,
             "incidents": incidents,
             "addenda": addenda,
-            "open_flags": _open_flags(request.user, session.client),
             "is_owner": session.client.therapist_id == request.user.pk,
         },
     )
@@ -215,7 +199,7 @@ def incident_new(request, client_pk):
         try:
             incident = services.incident_create(client=client, by=request.user, data=entry_data(form))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Incident saved as a draft. Sign it when it is complete.")
             return redirect(incident)
@@ -243,7 +227,7 @@ def incident_edit(request, pk):
             messages.error(request, " ".join(exc.messages))
             return redirect(incident)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Incident saved as a draft.")
             return redirect(incident)
@@ -270,7 +254,6 @@ def incident_detail(request, pk):
             "incident": incident,
             "client": incident.client,
             "addenda": addenda,
-            "open_flags": _open_flags(request.user, incident.client),
             "is_owner": incident.client.therapist_id == request.user.pk,
         },
     )
@@ -306,7 +289,7 @@ def _addendum_page(request, *, entry: Session | Incident):
         try:
             addendum = services.addendum_add(entry=entry, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Addendum added. The signed entry itself is unchanged.")
             return redirect(addendum)

@@ -17,7 +17,8 @@ insert fails inside a savepoint and it refreshes the winner's flag instead. Rows
 one order (by rule and subject), so concurrent evaluations wait for each other, not deadlock.
 
 ``evaluate_for_client`` runs after the commit of any save that can change a rule's answer (the
-services of the session log, agreements and clients register it with ``on_commit``);
+services of the session log, agreements and clients send ``clients.signals.records_changed`` on
+commit, and ``supervision/receivers.py`` connects this function to it);
 ``evaluate_all`` is the schedule (``manage.py evaluate_flags``), one practice at a time under a
 PostgreSQL advisory lock so that hosts sweeping at the same moment skip each other's practice.
 """

@@ -3,8 +3,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from boundaries.forms import DateInput
 from boundaries.models import Category
+from common.widgets import DateInput
 from sessions_log.models import Classification
 from supervision.models import OPEN_STATUSES, FlagStatus, RuleCode
 from supervision.rules import Rule

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Practice, Role, SupervisionAssignment
-from accounts.scoping import ScopedQuerySet
-from config.history import track_changes
+from clients.scoping import ScopedQuerySet
+from common.history import track_changes
 from sessions_log.models import Classification
 
 

@@ -5,11 +5,11 @@ Messages name the rule, the client's pseudonymous code and a link; never clinica
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, SupervisionAssignment, User
+from common.mail import send_on_commit
 from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Severity
 
 
@@ -21,34 +21,19 @@ def _subject_of(flag: Flag) -> str:
     return f"client {flag.client.code}" if flag.client_id else f"therapist {flag.therapist}"
 
 
-def _send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
-    recipients = sorted({address for address in recipients if address})
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        )
-
-
-def current_supervisors(therapist: User):
-    return User.objects.filter(
-        pk__in=SupervisionAssignment.objects.current().filter(therapist=therapist).values("supervisor"),
-        is_active=True,
-    )
-
-
 def notify_flag_opened(flag: Flag) -> None:
     """A critical flag goes to the therapist's current supervisors at once."""
     if flag.severity != Severity.CRITICAL:
         return
     due = timezone.localtime(flag.acknowledge_by).strftime("%Y-%m-%d %H:%M %Z")
-    _send_on_commit(
+    send_on_commit(
         subject=f"[Alliance] Critical flag: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
             f"A critical flag opened for {_subject_of(flag)}, a client of {flag.therapist}.\n\n"
             f"Rule: {flag.get_rule_display()}\nAcknowledgement due by: {due}\n\n"
             f"Open it in Alliance: {_link(flag)}\n"
         ),
-        recipients=[user.email for user in current_supervisors(flag.therapist)],
+        recipients=[user.email for user in flag.therapist.current_supervisors()],
     )
 
 
@@ -63,7 +48,7 @@ def notify_decision(event: FlagEvent) -> None:
             practice_id=flag.practice_id, role=Role.PRACTICE_ADMIN, is_active=True
         ).values_list("email", flat=True)
     action = event.get_kind_display().lower()
-    _send_on_commit(
+    send_on_commit(
         subject=f"[Alliance] {event.get_kind_display()}: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
             f"{event.actor} recorded a decision on the flag '{flag.get_rule_display()}' "

@@ -6,7 +6,6 @@ of the therapists they supervise now, an admin their practice's, a therapist the
 a therapist who can read a flag gets a 403 on its actions.
 """
 
-import csv
 import datetime
 
 from django.contrib import messages
@@ -14,18 +13,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.forms import Form
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, SupervisionAssignment, User
-from accounts.scoping import get_visible_or_404
 from accounts.security_log import log_event
 from audit.services import record_access
 from boundaries.models import BoundaryAgreement, Category
-from clients.timeline import timeline_page
+from clients.scoping import get_visible_or_404
+from common.csv_export import csv_response
+from common.forms import add_service_errors
 from sessions_log.models import Incident, Session
 from supervision import services
 from supervision.charts import dashboard_charts
@@ -44,6 +44,7 @@ from supervision.forms import (
 )
 from supervision.models import OPEN_STATUSES, Flag, FlagEvent, FlagEventKind, FlagStatus, RuleCode, Severity
 from supervision.rules import RULES, thresholds_for
+from supervision.timeline import timeline_page
 
 QUEUE_PAGE_SIZE = 25
 REVIEWERS = (Role.SUPERVISOR, Role.PRACTICE_ADMIN)
@@ -52,14 +53,6 @@ REVIEWERS = (Role.SUPERVISOR, Role.PRACTICE_ADMIN)
 def _require_role(user, *roles) -> None:
     if user.role not in roles or user.practice_id is None:
         raise PermissionDenied("This page is not part of your role.")
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # The queue
@@ -310,7 +303,7 @@ def _decide(request, pk, action: str, decide, success: str):
         try:
             decide(flag, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(flag)
@@ -510,31 +503,6 @@ def rule_setting_edit(request, code):
 
 # CSV exports
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return response
-
-
 FLAG_COLUMNS = [
     "flag",
     "rule",
@@ -601,7 +569,7 @@ def export_flags(request):
         ]
         for flag in flags
     )
-    return _csv_response(f"alliance-flags-{timezone.localdate():%Y-%m-%d}.csv", FLAG_COLUMNS, rows)
+    return csv_response(f"alliance-flags-{timezone.localdate():%Y-%m-%d}.csv", FLAG_COLUMNS, rows)
 
 
 INCIDENT_COLUMNS = [
@@ -685,4 +653,4 @@ def export_incidents(request):
         ]
         for incident in incidents.iterator(chunk_size=500)
     )
-    return _csv_response(f"alliance-incidents-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv", INCIDENT_COLUMNS, rows)
+    return csv_response(f"alliance-incidents-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv", INCIDENT_COLUMNS, rows)

@@ -1,6 +1,11 @@
 """Sign-in hardening: lockout, automatic logoff, headers on signed-in pages, password hashing."""
 
 import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,6 +18,7 @@ from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
+BASE_DIR = Path(__file__).resolve().parents[2]
 LOGIN = reverse("accounts:login")
 
 
@@ -157,8 +163,43 @@ class TestHeaders:
         assert response["Referrer-Policy"] == "same-origin"
 
 
+def production_password_hashers() -> list[str]:
+    """PASSWORD_HASHERS as config/settings.py sets it outside the test suite.
+
+    Under pytest the settings swap in a fast MD5 hasher (their TESTING block), so the value is
+    read from a fresh interpreter that imports the settings without pytest loaded, with the
+    production environment: DEBUG off, a secret key, and a DATABASE_URL that is parsed but never
+    connected to (so no embedded server is started for it).
+    """
+    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE"}}
+    env |= {
+        "DEBUG": "false",
+        "SECRET_KEY": "a-production-like-secret-key-for-this-test-only",
+        "DATABASE_URL": "postgres://alliance:secret@db.invalid:5432/alliance",
+    }
+    code = (
+        "import json, sys; import config.settings as s; "
+        "assert 'pytest' not in sys.modules and not s.TESTING; print(json.dumps(s.PASSWORD_HASHERS))"
+    )
+    result = subprocess.run(  # noqa: S603 - this interpreter, with a fixed program
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_new_passwords_are_hashed_with_argon2(owner):
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"]):
+    hashers = production_password_hashers()
+
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    # The production list, as loaded outside the tests, really hashes with Argon2.
+    with override_settings(PASSWORD_HASHERS=hashers):
         owner.set_password("a long new passphrase")
 
         assert identify_hasher(owner.password).algorithm == "argon2"

@@ -9,9 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from boundaries.models import BoundaryAgreement
+from boundaries.tests.test_intake import intake_data
 from clients.models import Client
 from clients.tests.factories import ClientFactory
-from clients.tests.test_views import intake_data
 from config.tests.concurrency import start
 
 pytestmark = pytest.mark.django_db(transaction=True)

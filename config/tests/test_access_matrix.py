@@ -20,10 +20,10 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import EmergencyAccess, SupervisionAssignment, User
+from accounts.models import SupervisionAssignment, User
 from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
-from clients.models import Client
+from clients.models import Client, EmergencyAccess
 from sessions_log.models import Addendum, Incident, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import Flag, FlagEvent, RuleSetting

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -306,9 +307,17 @@ class TestIncidentOutsideSession:
 
     def test_sign_refuses_a_second_signature(self, owner, incident):
         services.incident_sign(incident=incident, by=owner)
+        first = Incident.objects.values("signed_by", "signed_at", "content_hash").get(pk=incident.pk)
 
-        with pytest.raises(services.EntryLocked):
+        # An hour later, so that a second signature written over the first would show in signed_at.
+        with (
+            time_machine.travel(timezone.now() + datetime.timedelta(hours=1)),
+            pytest.raises(services.EntryLocked),
+        ):
             services.incident_sign(incident=incident, by=owner)
+
+        assert first["signed_by"] == owner.pk and first["signed_at"] is not None
+        assert Incident.objects.values("signed_by", "signed_at", "content_hash").get(pk=incident.pk) == first
 
     def test_incidents_of_a_session_go_with_the_session(self, owner, session):
         incident = IncidentFactory(client=session.client, session=session)

@@ -460,14 +460,21 @@ class TestSignSession:
         assert signed_session.content_hash[:12] in content
         assert str(signed_session.signed_by) in content
 
-    def test_signing_twice_is_refused(self, owner_client, signed_session):
+    def test_signing_twice_is_refused(self, owner_client, owner, signed_session):
         before = snapshot()
+        signature = ("signed_by", "signed_at", "content_hash")
+        first = Session.objects.values_list(*signature).get(pk=signed_session.pk)
 
-        response = owner_client.post(reverse("sessions_log:session_sign", args=[signed_session.pk]))
+        # A minute later (well inside the idle sign-out), so that a second signature written over
+        # the first would show in signed_at.
+        with time_machine.travel(timezone.now() + MINUTE):
+            response = owner_client.post(reverse("sessions_log:session_sign", args=[signed_session.pk]))
 
         assert response.status_code == 302
         assert "is locked" in message_texts(response)[0]
         assert snapshot() == before
+        assert first == (owner.pk, signed_session.signed_at, signed_session.content_hash)
+        assert Session.objects.values_list(*signature).get(pk=signed_session.pk) == first
 
     def test_draft_detail_offers_edit_and_sign_with_a_warning(self, owner_client, session):
         response = owner_client.get(session.get_absolute_url())

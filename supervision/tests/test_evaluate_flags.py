@@ -7,14 +7,14 @@ import pytest
 from django.core.management import call_command
 from django.db import connections, transaction
 
-from accounts.demo import seed_demo
 from clients.tests.factories import ClientFactory
+from demo.seed import seed_demo
 from supervision.engine import SWEEP_LOCK_NAMESPACE, evaluate_all
 from supervision.management.commands.evaluate_flags import Command
 from supervision.models import OPEN_STATUSES, Flag, FlagEvent
 from supervision.rules import RULES
 
-# Where each rule fires on the demo at scale 1 (as accounts/tests/test_seed_demo.py pins it):
+# Where each rule fires on the demo at scale 1 (as demo/tests/test_seed_demo.py pins it):
 # client codes, or the therapist's username for the therapist-level rule.
 DEMO_FLAGS = {
     "therapist_high_risk": {"RS-0202", "RS-0204", "RS-0305", "LK-0102"},

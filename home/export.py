@@ -1,0 +1,196 @@
+"""The client export (right of access): everything about one client as JSON or as a PDF.
+
+On the top floor because it reads every app's rows about the client.
+
+Only the client's own therapist and the practice admin export; a supervisor who may read the
+client gets a 403, anyone else a 404 (``get_visible_or_404`` first). Before anything leaves,
+the user re-enters their password; it counts for ``CONFIRMATION_TTL`` and the time is kept in
+the session. Each export and each wrong password is a line in the security log.
+"""
+
+import datetime
+import json
+
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model, Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.security_log import log_event
+from audit.models import AccessAction
+from audit.services import record_access
+from boundaries.models import BoundaryAgreement
+from clients.forms import ExportPasswordForm
+from clients.models import Client
+from clients.scoping import get_visible_or_404
+from sessions_log.models import Addendum, Incident, Session
+from supervision.models import Flag, FlagEvent
+
+CONFIRMATION_TTL = datetime.timedelta(minutes=5)
+CONFIRMED_AT_KEY = "export_password_confirmed_at"
+EXPORT_STYLESHEET = "css/export.css"
+
+
+def may_export(user, client: Client) -> bool:
+    """The client's own therapist, or an admin of the client's practice."""
+    if client.therapist_id == user.pk:
+        return True
+    return user.role == Role.PRACTICE_ADMIN and user.practice_id == client.practice_id
+
+
+def _exportable_client(request, pk: int) -> Client:
+    client = get_visible_or_404(Client.objects.select_related("practice", "therapist"), request.user, pk=pk)
+    if not may_export(request.user, client):
+        raise PermissionDenied("Only the client's therapist or the practice admin exports a client's record.")
+    return client
+
+
+def _recently_confirmed(request) -> bool:
+    confirmed_at = request.session.get(CONFIRMED_AT_KEY)
+    if confirmed_at is None:
+        return False
+    age = timezone.now() - datetime.datetime.fromtimestamp(confirmed_at, tz=datetime.UTC)
+    return datetime.timedelta(0) <= age <= CONFIRMATION_TTL
+
+
+def _fields(obj: Model) -> dict:
+    """Every stored column of ``obj``, foreign keys as ids."""
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def client_record(client: Client, user) -> dict:
+    """Everything Alliance holds about ``client``, read through ``for_user``."""
+    agreements = BoundaryAgreement.objects.for_user(user).filter(client=client).order_by("chain", "version")
+    sessions = Session.objects.for_user(user).filter(client=client).order_by("scheduled_start", "pk")
+    incidents = Incident.objects.for_user(user).filter(client=client).order_by("occurred_at", "pk")
+    addenda = Addendum.objects.for_user(user).filter(client=client).order_by("created_at", "pk")
+    flags = (
+        Flag.objects.for_user(user)
+        .filter(client=client)
+        .prefetch_related(
+            Prefetch("events", queryset=FlagEvent.objects.order_by("created_at", "pk")),
+            "incidents",
+            "sessions",
+            "agreements",
+        )
+        .order_by("opened_at", "pk")
+    )
+    return {
+        "client": _fields(client),
+        "agreements": [_fields(agreement) for agreement in agreements],
+        "sessions": [_fields(session) for session in sessions],
+        "incidents": [_fields(incident) for incident in incidents],
+        "addenda": [_fields(addendum) for addendum in addenda],
+        "flags": [
+            {
+                **_fields(flag),
+                "incident_ids": [incident.pk for incident in flag.incidents.all()],
+                "session_ids": [session.pk for session in flag.sessions.all()],
+                "agreement_ids": [agreement.pk for agreement in flag.agreements.all()],
+                "events": [_fields(event) for event in flag.events.all()],
+            }
+            for flag in flags
+        ],
+    }
+
+
+def _audit(request, client: Client, fmt: str) -> None:
+    log_event("client_export", request=request, client=client.pk, format=fmt)
+    record_access(
+        request=request, client=client, object_type="client", object_id=client.pk, action=AccessAction.EXPORT
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def client_export(request, pk):
+    """Ask for the password (unless given in the last five minutes), then offer the downloads."""
+    client = _exportable_client(request, pk)
+    form = ExportPasswordForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            request.session[CONFIRMED_AT_KEY] = timezone.now().timestamp()
+            return redirect("clients:export", pk=client.pk)
+        log_event("export_password_failed", request=request, client=client.pk)
+    return render(
+        request,
+        "clients/export_confirm.html",
+        {"client": client, "form": form, "confirmed": _recently_confirmed(request)},
+    )
+
+
+@never_cache
+@require_GET
+def client_export_json(request, pk):
+    client = _exportable_client(request, pk)
+    if not _recently_confirmed(request):
+        return redirect("clients:export", pk=client.pk)
+    record = {
+        "exported_at": timezone.now(),
+        "exported_by": request.user.pk,
+        **client_record(client, request.user),
+    }
+    _audit(request, client, "json")
+    return HttpResponse(
+        json.dumps(record, cls=DjangoJSONEncoder, indent=2),
+        content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="client-{client.code}.json"'},
+    )
+
+
+@never_cache
+@require_GET
+def client_export_pdf(request, pk):
+    client = _exportable_client(request, pk)
+    if not _recently_confirmed(request):
+        return redirect("clients:export", pk=client.pk)
+    context = {
+        "client": client,
+        "practice": client.practice,
+        "exported_at": timezone.now(),
+        "agreements": BoundaryAgreement.objects.for_user(request.user)
+        .filter(client=client)
+        .select_related("recorded_by")
+        .order_by("category", "version"),
+        "sessions": Session.objects.for_user(request.user)
+        .filter(client=client)
+        .select_related("signed_by")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .order_by("scheduled_start", "pk"),
+        "incidents": Incident.objects.for_user(request.user)
+        .filter(client=client)
+        .select_related("signed_by", "follow_up_owner", "agreement")
+        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .order_by("occurred_at", "pk"),
+        "flags": Flag.objects.for_user(request.user)
+        .filter(client=client)
+        .prefetch_related(
+            Prefetch(
+                "events", queryset=FlagEvent.objects.select_related("actor").order_by("created_at", "pk")
+            )
+        )
+        .order_by("opened_at", "pk"),
+    }
+    # Imported here: WeasyPrint loads Pango when imported, and only the PDF views need it.
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string("clients/export.html", context, request=request)
+    # The document holds only our own markup and one local stylesheet: fetch nothing else.
+    no_fetching = URLFetcher(allowed_protocols=())
+    pdf = HTML(string=html, url_fetcher=no_fetching).write_pdf(
+        stylesheets=[CSS(filename=finders.find(EXPORT_STYLESHEET), url_fetcher=no_fetching)]
+    )
+    _audit(request, client, "pdf")
+    return HttpResponse(
+        pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="client-{client.code}.pdf"'},
+    )

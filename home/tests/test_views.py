@@ -1,0 +1,173 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import TherapistFactory
+from boundaries.tests.factories import BoundaryAgreementFactory
+from clients.tests.factories import ClientFactory
+from sessions_log.tests.factories import IncidentFactory, SessionFactory
+from supervision.tests.factories import FlagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_record):
+    ClientFactory(therapist=colleague, code="RS-9999")
+    client.force_login(owner)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert b"RS-0001" in response.content
+    assert b"RS-9999" not in response.content
+
+
+def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
+    client.force_login(owner)
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    with django_assert_num_queries(11):
+        client.get(reverse("home"))
+
+
+def test_therapist_home_lists_what_needs_them(client, owner, client_record):
+    draft = SessionFactory(client=client_record)
+    due = BoundaryAgreementFactory(client=client_record, next_review_on=timezone.localdate())
+    outside = IncidentFactory(client=client_record)
+    inside = IncidentFactory(client=client_record, session=draft)
+    client.force_login(owner)
+
+    worklists = client.get(reverse("home")).context["worklists"]
+
+    assert worklists["unsigned_sessions"].items == [draft]
+    assert worklists["reviews_due"].items == [due]
+    assert worklists["unsigned_incidents"].items == [outside]
+    assert inside not in worklists["unsigned_incidents"].items
+
+
+def test_therapist_home_shows_a_therapist_level_flag_without_a_client(client, owner):
+    FlagFactory(client=None, therapist=owner, practice=owner.practice, rule="therapist_pattern")
+    client.force_login(owner)
+
+    response = client.get(reverse("home"))
+
+    assert "All my clients · Therapist-level pattern" in response.content.decode()
+
+
+def test_therapist_home_lists_flags_returned_for_revision(client, owner, client_record):
+    returned = FlagFactory(client=client_record, status="returned")
+    client.force_login(owner)
+
+    worklists = client.get(reverse("home")).context["worklists"]
+
+    assert worklists["returned"].items == [returned]
+
+
+def test_supervisor_home_shows_current_supervisees_and_their_flags(client, supervisor, owner, client_record):
+    FlagFactory(client=client_record)
+    client.force_login(supervisor)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert str(owner).encode() in response.content
+    assert b"Repeated session overruns" in response.content
+
+
+def test_ended_supervisor_home_shows_nobody(client, ended_supervisor, owner, client_record):
+    FlagFactory(client=client_record)
+    client.force_login(ended_supervisor)
+
+    response = client.get(reverse("home"))
+
+    assert b"no current supervision assignment" in response.content
+    assert b"Repeated session overruns" not in response.content
+
+
+def test_supervisor_home_query_count(client, supervisor, client_record, django_assert_num_queries):
+    FlagFactory(client=client_record)
+    client.force_login(supervisor)
+    # session, user, practice, supervisees with client counts, open flags with therapist and client
+    with django_assert_num_queries(5):
+        client.get(reverse("home"))
+
+
+def test_admin_home_lists_therapists_without_current_supervisor(client, admin, owner, colleague, supervisor):
+    client.force_login(admin)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    unsupervised = list(response.context["unsupervised"])
+    assert unsupervised == [colleague]
+    assert response.context["counts"]["therapists"] == 2
+
+
+def test_admin_home_query_count(client, admin, owner, django_assert_num_queries):
+    client.force_login(admin)
+    # session, user, practice, unsupervised therapists, 4 counters
+    with django_assert_num_queries(8):
+        client.get(reverse("home"))
+
+
+# Query budgets at two scales (docs/PERFORMANCE.md): the same number of queries with five times the data.
+
+SCALES = [1, 5]
+PENDING_RULES = (
+    "time_overruns",
+    "repeated_category",
+    "slippery_slope",
+    "unsigned_entry",
+    "intake_incomplete",
+)
+
+
+def pending_work(owner, scale):
+    """``scale`` clients, each with ``scale`` of every kind of pending work the therapist home lists."""
+    today = timezone.localdate()
+    for _ in range(scale):
+        record = ClientFactory(therapist=owner)
+        BoundaryAgreementFactory(client=record, next_review_on=today)
+        FlagFactory(client=record, rule="agreement_review_due", status="returned")
+        for n in range(scale):
+            SessionFactory(client=record)
+            IncidentFactory(
+                client=record, follow_up="Call back.", follow_up_due=today - datetime.timedelta(days=n)
+            )
+            FlagFactory(client=record, rule=PENDING_RULES[n])
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_therapist_home_query_count_does_not_grow(client, owner, django_assert_num_queries, scale):
+    pending_work(owner, scale)
+    client.force_login(owner)
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    with django_assert_num_queries(11):
+        response = client.get(reverse("home"))
+    worklists = response.context["worklists"]
+    assert all(worklist.items for worklist in worklists.values())
+    assert len(worklists["unsigned_incidents"].items) == min(scale * scale, 8)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_supervisor_home_query_count_does_not_grow(
+    client, supervisor, owner, django_assert_num_queries, scale
+):
+    pending_work(owner, scale)
+    client.force_login(supervisor)
+    # session, user, practice, supervisees with client counts, open flags with therapist and client
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+    assert len(response.context["flags"]) == min(scale * (scale + 1), 20)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_admin_home_query_count_does_not_grow(client, admin, owner, django_assert_num_queries, scale):
+    pending_work(owner, scale)
+    TherapistFactory.create_batch(scale, practice=admin.practice)
+    client.force_login(admin)
+    # session, user, practice, unsupervised therapists, 4 counters
+    with django_assert_num_queries(8):
+        response = client.get(reverse("home"))
+    assert response.context["counts"]["active_clients"] == scale
