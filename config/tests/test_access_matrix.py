@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
+from django.db import transaction
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import SupervisionAssignment, User
+from accounts.tests.factories import (
+    PracticeAdminFactory,
+    PracticeFactory,
+    SupervisionAssignmentFactory,
+    SupervisorFactory,
+    TherapistFactory,
+)
 from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
+from clients.tests.factories import ClientFactory
 from sessions_log.models import Addendum, Incident, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import Flag, FlagEvent, RuleSetting
@@ -156,10 +165,39 @@ def url_names(patterns=None, namespace=None):
             yield f"{namespace}:{pattern.name}" if namespace else pattern.name
 
 
-@pytest.fixture
-def world(
-    owner, supervisor, admin, colleague, unassigned_supervisor, ended_supervisor, other_admin, client_record
-):
+def cast() -> dict:
+    """The people of the root conftest.py, with the same names, usernames and relations.
+
+    Built here rather than taken from its fixtures: those are per test, and the world is built
+    once for the module (a second "owner" beside the module's would not even be allowed).
+    """
+    practice = PracticeFactory(name="Riverside Practice")
+    other_practice = PracticeFactory(name="Lakeside Practice")
+    owner = TherapistFactory(practice=practice, username="owner")
+    today = timezone.localdate()
+    return {
+        "owner": owner,
+        "supervisor": SupervisionAssignmentFactory(
+            therapist=owner, supervisor__username="supervisor"
+        ).supervisor,
+        "admin": PracticeAdminFactory(practice=practice, username="practiceadmin"),
+        "colleague": TherapistFactory(practice=practice, username="colleague"),
+        "unassigned_supervisor": SupervisorFactory(practice=practice, username="unassigned"),
+        # Their assignment has ended (the dates of conftest.py's ``ended_supervisor``).
+        "ended_supervisor": SupervisionAssignmentFactory(
+            therapist=owner,
+            supervisor__username="ended",
+            starts_on=today - datetime.timedelta(days=365),
+            ends_on=today,
+        ).supervisor,
+        "other_admin": PracticeAdminFactory(practice=other_practice, username="otheradmin"),
+    }
+
+
+def build_world() -> dict:
+    people = cast()
+    owner, admin, colleague = people["owner"], people["admin"], people["colleague"]
+    client_record = ClientFactory(therapist=owner, code="RS-0001")
     signed_session = SessionFactory(client=client_record)
     IncidentFactory(client=client_record, session=signed_session, occurred_at=signed_session.actual_start)
     signed_session.mark_signed(by=owner)
@@ -181,6 +219,7 @@ def world(
         ends_at=timezone.now() - datetime.timedelta(hours=1),
     )
     return {
+        **people,
         "grant": grant,
         "client": client_record,
         "agreement": BoundaryAgreementFactory(client=client_record),
@@ -190,6 +229,23 @@ def world(
         "draft_incident": IncidentFactory(client=client_record),
         "flag": flag,
     }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The people and records every URL is tried against, built once for the module.
+
+    They are written in a transaction that is rolled back after the module's last test. Each test
+    runs inside it in a savepoint of its own (pytest-django's ``db``), rolled back after the test:
+    what one test writes (a reader's accepted POST, a sign-in's ``last_login``) never reaches the
+    next. Checked once at the end, where the database must still be as built.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = build_world()
+        built = database_state()
+        yield data
+        assert database_state() == built, "a test's writes outlived it: they may have reached later tests"
+        transaction.set_rollback(True)
 
 
 def url_for(name: str, world) -> str:
@@ -233,11 +289,11 @@ def test_every_url_has_an_entry():
 
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize("name", sorted(SPEC))
-def test_access(request, client, world, name, visitor):
+def test_access(client, world, name, visitor):
     entry = SPEC[name]
     url = url_for(name, world)
     if visitor != "anonymous":
-        client.force_login(request.getfixturevalue(visitor))
+        client.force_login(world[visitor])
     before = database_state()
 
     got = client.get(url)
@@ -267,8 +323,8 @@ def test_access(request, client, world, name, visitor):
 
 
 @pytest.mark.parametrize("visitor", ["owner", "supervisor", *STRANGERS[:-1]])
-def test_admin_site_is_for_practice_admins_only(request, client, visitor):
-    client.force_login(request.getfixturevalue(visitor))
+def test_admin_site_is_for_practice_admins_only(client, world, visitor):
+    client.force_login(world[visitor])
 
     response = client.get(reverse("admin:accounts_user_changelist"))
 
@@ -276,7 +332,7 @@ def test_admin_site_is_for_practice_admins_only(request, client, visitor):
     assert urlparse(response["Location"]).path == reverse("admin:login")
 
 
-def test_admin_site_for_the_practice_admin(client, admin):
-    client.force_login(admin)
+def test_admin_site_for_the_practice_admin(client, world):
+    client.force_login(world["admin"])
 
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200

@@ -19,6 +19,8 @@ from config.tests import test_access_matrix as matrix
 
 pytestmark = pytest.mark.django_db
 
+# Built once for this module too, as in the matrix: its people (``world["owner"]``...) are the
+# ones to sign in as, since the root conftest.py's would clash with them.
 world = matrix.world
 
 PUBLIC_FORMS = {
@@ -66,11 +68,11 @@ def url_for(name: str, world) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(set(matrix.url_names())))
-def test_post_without_csrf_token_is_refused(request, world, name):
+def test_post_without_csrf_token_is_refused(world, name):
     client = csrf_client()
     visitor = actor(name)
     if visitor != "anonymous":
-        client.force_login(request.getfixturevalue(visitor))
+        client.force_login(world[visitor])
     before = matrix.database_state()
 
     response = client.post(url_for(name, world), BODY)
@@ -82,14 +84,16 @@ def test_post_without_csrf_token_is_refused(request, world, name):
         assert client.get(reverse("home")).status_code == 200
 
 
-def test_admin_sign_in_without_csrf_token_is_refused(admin):
+def test_admin_sign_in_without_csrf_token_is_refused(world):
+    admin = world["admin"]
     response = csrf_client().post(reverse("admin:login"), {"username": admin.username, "password": PASSWORD})
 
     assert response.status_code == 403
 
 
-def test_the_same_post_with_the_token_goes_through(owner, client_record):
+def test_the_same_post_with_the_token_goes_through(world):
     """The control: what the tests above refuse is only the missing token."""
+    owner, client_record = world["owner"], world["client"]
     client = csrf_client()
     client.force_login(owner)
     client.get(client_record.get_absolute_url())  # the page with the form sets the CSRF cookie

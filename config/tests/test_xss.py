@@ -17,12 +17,20 @@ import json
 import zoneinfo
 
 import pytest
+from django.db import transaction
+from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
-from accounts.tests.factories import PASSWORD
+from accounts.tests.factories import (
+    PASSWORD,
+    PracticeAdminFactory,
+    PracticeFactory,
+    SupervisionAssignmentFactory,
+    TherapistFactory,
+)
 from boundaries.models import AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client
 from sessions_log.models import Incident, Session
@@ -133,9 +141,44 @@ def seen(flag) -> int:
     return max(FlagEvent.objects.filter(flag=flag).values_list("pk", flat=True), default=0)
 
 
+def people() -> dict:
+    """The root conftest.py's ``owner``, ``supervisor`` and ``admin``: same usernames and relations.
+
+    Built here with what they type, once for the module: conftest.py's are per test (and a second
+    "owner" beside these would not be allowed).
+    """
+    practice = PracticeFactory(name="Riverside Practice")
+    owner = TherapistFactory(practice=practice, username="owner")
+    return {
+        "owner": owner,
+        "supervisor": SupervisionAssignmentFactory(
+            therapist=owner, supervisor__username="supervisor"
+        ).supervisor,
+        "admin": PracticeAdminFactory(practice=practice, username="practiceadmin"),
+    }
+
+
+@pytest.fixture(scope="module")
+def written(django_db_setup, django_db_blocker):
+    """A client whose every free-text field was typed as a payload, through the forms.
+
+    Typed once for the module, in a transaction rolled back after its last test; each test runs
+    in a savepoint of it (pytest-django's ``db``), rolled back after the test, so what a test adds
+    (another flag, a sign-in) is gone for the next.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield write_everything(Browser(), **people())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def written(client, owner, supervisor, admin):
-    """A client whose every free-text field was typed as a payload, through the forms."""
+def client(client, written):
+    """The test client, signed in as the owner who typed it all (as ``written`` used to leave it)."""
+    client.force_login(written["owner"])
+    return client
+
+
+def write_everything(client, owner, supervisor, admin) -> dict:
     client.force_login(owner)
     # Intake: the client and the four core agreements.
     posted(client.post(reverse("clients:intake"), intake_data()))
@@ -234,8 +277,10 @@ def written(client, owner, supervisor, admin):
             {"comment": payload("flag-dismiss"), "seen_event": seen(other_flag)},
         )
     )
-    client.force_login(owner)
     return {
+        "owner": owner,
+        "supervisor": supervisor,
+        "admin": admin,
         "client": record,
         "time_v1": time_v1,
         "time_v2": BoundaryAgreement.objects.get(client=record, category=Category.TIME, version=2),
@@ -322,16 +367,16 @@ def test_session_and_incident_pages(client, written):
 
 
 @pytest.mark.parametrize("reader", ["owner", "supervisor", "admin"])
-def test_flag_pages(request, client, written, reader):
-    client.force_login(request.getfixturevalue(reader))
+def test_flag_pages(client, written, reader):
+    client.force_login(written[reader])
 
     assert_safe(client.get(written["flag"].get_absolute_url()), shows=FLAG_COMMENTS)
     assert_safe(client.get(written["other_flag"].get_absolute_url()), shows=["flag-dismiss"])
 
 
-def test_the_flag_page_echoes_a_refused_decision_escaped(client, supervisor, written):
+def test_the_flag_page_echoes_a_refused_decision_escaped(client, written):
     flag = FlagFactory(client=written["client"], rule=RuleCode.DISCLOSURE_PATTERN)
-    client.force_login(supervisor)
+    client.force_login(written["supervisor"])
 
     # A stale form: refused, and the page shows it again with what was typed.
     response = client.post(
@@ -342,10 +387,10 @@ def test_the_flag_page_echoes_a_refused_decision_escaped(client, supervisor, wri
     assert_safe(response, shows=["refused"])
 
 
-def test_home_pages_and_dashboards(request, client, written):
+def test_home_pages_and_dashboards(client, written):
     assert_safe(client.get(reverse("home")), shows=["incident-follow_up"])
     for reader in ("supervisor", "admin"):
-        client.force_login(request.getfixturevalue(reader))
+        client.force_login(written[reader])
         assert_safe(client.get(reverse("home")))
         assert_safe(client.get(reverse("supervision:dashboard")))
         assert_safe(client.get(reverse("clients:list")))
@@ -353,8 +398,8 @@ def test_home_pages_and_dashboards(request, client, written):
 
 
 @pytest.mark.parametrize("name", ["supervision:export_flags", "supervision:export_incidents"])
-def test_csv_exports_are_csv(client, admin, written, name):
-    client.force_login(admin)
+def test_csv_exports_are_csv(client, written, name):
+    client.force_login(written["admin"])
 
     response = client.get(reverse(name), {"status": ""})  # any status: the flags are closed
 
@@ -386,11 +431,12 @@ def test_client_export_carries_the_raw_text_as_json_and_pdf(client, written):
         assert in_pdf(marker, text), marker
 
 
-def test_a_refused_form_echoes_the_payload_escaped(client, owner):
-    client.force_login(owner)
+def test_a_refused_form_echoes_the_payload_escaped(client):
+    # Beside the module's client (``written``): the refused form adds none.
+    clients = list(Client.objects.values())
     data = intake_data() | {"code": payload("code"), "communication-terms": payload("communication-terms")}
 
     response = client.post(reverse("clients:intake"), data | {"communication-review_interval_days": "x"})
 
-    assert not Client.objects.exists()
+    assert list(Client.objects.values()) == clients
     assert_safe(response, shows=["code", "time-terms", "time-rationale", "communication-terms"])
