@@ -25,13 +25,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 ## demo-db: migrate the development database, load the demo data if it is empty, and run the
-## rules' sweep so that the demo shows its flags (afterwards cron does: docs/DEPLOY.md)
+## rules' sweep so that the demo shows its flags (afterwards the worker's schedule does)
 demo-db: $(VENV)/.runtime
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
 	DEBUG=true $(BIN)/python manage.py evaluate_flags
 
 ## run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:8000/
+## with the task-queue worker beside it (its console shows the e-mail); Ctrl-C stops both
 run: demo-db
 	@echo
 	@echo "Alliance is at http://$(HOST):$(PORT)/ (sign in at http://$(HOST):$(PORT)/accounts/login/)"
@@ -39,12 +40,15 @@ run: demo-db
 	@echo "  admin (practice admin), sup.rivera and sup.okafor (supervisors),"
 	@echo "  dr.chen, dr.patel, dr.nowak (therapists); other.admin, other.therapist (Lakeside Practice)"
 	@echo "Two-factor sign-in is switched off here; start with TWO_FACTOR_REQUIRED=true make run to try it."
-	@echo "Stop with Ctrl-C; the database server stops with it."
+	@echo "E-mail is printed by the worker (lines marked 'worker')."
+	@echo "Stop with Ctrl-C: the web server, the worker and the database server stop with it."
 	@echo
 	@trap '$(BIN)/python -m common.embedded_db stop' EXIT INT TERM; \
-		DEBUG=true TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+		PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=true TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} \
+		RUN_ADDRESS=$(HOST):$(PORT) $(BIN)/honcho start --procfile Procfile
 
 ## serve: the production server (gunicorn, DEBUG off, static files collected) on http://localhost:8000/
+## and the task-queue worker beside it; Ctrl-C stops both
 # Without SECRET_KEY a random one is made for this run only: sign-ins end when the server stops.
 serve: $(VENV)/.runtime
 	@if [ -z "$$SECRET_KEY" ]; then \
@@ -56,8 +60,8 @@ serve: $(VENV)/.runtime
 	set -e; \
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0; \
 	$(BIN)/python manage.py migrate --no-input; \
-	echo "Alliance (production settings) at http://localhost:$(PORT)/ - stop with Ctrl-C."; \
-	exec $(BIN)/gunicorn --config config/gunicorn.conf.py
+	echo "Alliance (production settings) at http://localhost:$(PORT)/ with its worker - stop with Ctrl-C."; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --procfile Procfile.serve
 
 ## backup: pg_dump -Fc of the configured database into backups/, named by the UTC time
 backup: $(VENV)/.runtime
@@ -67,8 +71,9 @@ backup: $(VENV)/.runtime
 restore-check: $(VENV)/.runtime
 	DEBUG=$${DEBUG:-true} $(BIN)/python scripts/backup.py restore-check
 
-## fault-drill: gunicorn under load while PostgreSQL stops for 5 s; no 500s, no lost writes
-fault-drill: $(VENV)/.runtime
+## fault-drill: gunicorn and the worker under load while PostgreSQL stops for 5 s, then the mail
+## server for 10 s: no 500s, no lost writes, every e-mail delivered
+fault-drill: $(VENV)/.dev
 	$(BIN)/python scripts/fault_drill.py
 
 ## bench: page times, queries per page, load, rule sweep at practice-large (see docs/PERFORMANCE.md)

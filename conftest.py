@@ -9,7 +9,11 @@
 import datetime
 
 import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.tests.factories import (
     PracticeAdminFactory,
@@ -19,6 +23,15 @@ from accounts.tests.factories import (
     TherapistFactory,
 )
 from clients.tests.factories import ClientFactory
+from common.mail import DELIVER_EMAIL
+from common.tasks import deliver_email
+
+
+@pytest.fixture(scope="session", autouse=True)
+def queued_mail(django_test_environment):
+    """Mail goes through the queue in tests too: Django's test set-up puts its in-memory backend
+    in ``EMAIL_BACKEND``; the tests' deliveries go there instead (``EMAIL_DELIVERY_BACKEND``)."""
+    settings.EMAIL_BACKEND = "common.mail.QueuedEmailBackend"
 
 
 @pytest.fixture
@@ -82,3 +95,20 @@ def other_therapist(other_practice):
 def client_record(owner):
     """``owner``'s client (named so as not to shadow pytest-django's test ``client``)."""
     return ClientFactory(therapist=owner, code="RS-0001")
+
+
+@pytest.fixture
+def deliver_mail(db):
+    """Deliver the queued e-mail as the worker does, but on the test's own connection (a test runs
+    in one transaction, which a worker could not see into); returns ``django.core.mail.outbox``.
+    The real worker, with real SMTP servers, runs in common/tests/test_mail_queue.py."""
+
+    def deliver():
+        jobs = list(ProcrastinateJob.objects.filter(task_name=DELIVER_EMAIL, status="todo").order_by("id"))
+        for job in jobs:
+            deliver_email(**job.args)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs WHERE id = ANY(%s)", [[job.id for job in jobs]])
+        return mail.outbox
+
+    return deliver

@@ -1,5 +1,9 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.template import loader
+
+from common import mail
 
 
 class SignInForm(AuthenticationForm):
@@ -23,3 +27,25 @@ class TwoFactorCodeForm(forms.Form):
         ),
         error_messages={"required": "Enter the code."},
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the queued message names the user's practice, whose admin sees it
+    on the dashboard if it cannot be delivered."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        mail.send(
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            recipients=[to_email],
+            practice_id=context["user"].practice_id,
+        )

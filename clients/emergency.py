@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from accounts.security_log import log_event
 from clients.models import Client, EmergencyAccess
-from common.mail import send_on_commit
+from common import mail
 
 
 class EmergencyAccessForm(forms.Form):
@@ -93,7 +93,7 @@ def emergency_access_grant(
         )
         until = timezone.localtime(grant.ends_at).strftime("%Y-%m-%d %H:%M %Z")
         link = settings.SITE_URL.rstrip("/") + reverse("clients:detail", args=[client.pk])
-        send_on_commit(
+        mail.send(
             subject=f"[Alliance] Emergency access to client {client.code}",
             body=(
                 f"{granted_by} granted {therapist} emergency access to client {client.code}, "
@@ -101,6 +101,7 @@ def emergency_access_grant(
                 f"The reason is recorded in Alliance: {link}\n"
             ),
             recipients=[user.email for user in client.therapist.current_supervisors()],
+            practice_id=client.practice_id,
         )
     return grant
 

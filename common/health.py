@@ -3,9 +3,13 @@
 ``/livez``: the process answers (it never touches the database, so a database outage does not
 get every app server restarted). ``/readyz``: this server can serve, meaning the database
 answers and every migration is applied; a load balancer sends traffic only while it says 200.
-Bodies are one generic word or phrase in plain text: no versions, hosts or data.
+Its body goes on to report the task queue: when a worker was last seen and how long the oldest
+ready task has waited. A missing worker does not make the server unready (pages still serve;
+mail waits in the queue), so a monitor reads the body: "no worker seen" is the alarm.
+Bodies are generic plain text: no versions, hosts or data.
 """
 
+import datetime
 import logging
 
 from django.contrib.auth.decorators import login_not_required
@@ -13,10 +17,14 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
+
+# A worker beats every 10 s; one not heard from for this long is gone.
+WORKER_SEEN_WITHIN = datetime.timedelta(minutes=5)
 
 
 def _plain(body: str, status: int = 200) -> HttpResponse:
@@ -45,7 +53,39 @@ def readyz(request):
     if pending:
         logger.warning("Not ready: %d migrations are not applied", len(pending))
         return _plain("migrations pending", 503)
-    return _plain("ok")
+    try:
+        queue = _queue_report()
+    except DatabaseError as exc:
+        logger.warning("Not ready: the database is unavailable: %s", exc)
+        return _plain("database unavailable", 503)
+    return _plain(f"ok\n{queue}")
+
+
+def _seconds(delta: datetime.timedelta) -> str:
+    return f"{max(int(delta.total_seconds()), 0)} s"
+
+
+def _queue_report() -> str:
+    """Two lines: the worker last seen, and the oldest task ready to run (todo, due now)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT (SELECT max(last_heartbeat) FROM procrastinate_workers),
+                   (SELECT min(coalesce(job.scheduled_at, (
+                        SELECT min(event.at) FROM procrastinate_events event
+                        WHERE event.job_id = job.id AND event.type = 'deferred')))
+                    FROM procrastinate_jobs job
+                    WHERE job.status = 'todo' AND (job.scheduled_at IS NULL OR job.scheduled_at <= now()))
+            """
+        )
+        last_heartbeat, oldest_ready = cursor.fetchone()
+    now = timezone.now()
+    if last_heartbeat is None or now - last_heartbeat > WORKER_SEEN_WITHIN:
+        worker = f"queue: no worker seen in the last {int(WORKER_SEEN_WITHIN.total_seconds() // 60)} minutes"
+    else:
+        worker = f"queue: a worker seen {_seconds(now - last_heartbeat)} ago"
+    ready = "none" if oldest_ready is None else f"waiting {_seconds(now - oldest_ready)}"
+    return f"{worker}\nqueue: oldest ready task {ready}"
 
 
 @login_not_required

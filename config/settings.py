@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The task queue on PostgreSQL (common/tasks.py, each app's tasks.py): mail and periodic jobs.
+    "procrastinate.contrib.django",
     # The floors, from the ground (README, "Layout"); common/ has no models and is no app.
     "accounts",
     "clients",
@@ -191,13 +193,17 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 
-# E-mail: printed to the console unless an SMTP host is configured.
+# E-mail: every message is a job in the task queue (common/mail.py); the worker delivers it by
+# SMTP when EMAIL_HOST is set, else prints it to its console. No request talks to the SMTP server.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_BACKEND = (
+EMAIL_BACKEND = "common.mail.QueuedEmailBackend"
+EMAIL_DELIVERY_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# Seconds the worker waits on a silent SMTP server before the attempt fails (and is retried).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -207,6 +213,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address users reach Alliance at, for links in e-mail.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+
+# The task queue (procrastinate): tasks in each app's tasks.py, and the ground floor's here.
+PROCRASTINATE_IMPORT_PATHS = ["common.tasks"]
+# A delivered message leaves the queue at once; failed ones stay for the admin's dashboard.
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
 
 # Lockout (django-axes): 5 failures for one username from one address lock both for 15 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -274,7 +285,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "common.request_id.RequestIdFilter"},
+        "queued_mail": {"()": "common.mail.HideQueuedMail"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -282,7 +296,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stdout,
-            "filters": ["request_id"],
+            "filters": ["request_id", "queued_mail"],
             "formatter": "plain",
         },
     },
@@ -294,6 +308,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # Sign-ins, lockouts, denied access, exports, role changes: see accounts/security_log.py.
         "alliance.security": {"level": "INFO"},
+        # The worker: a line per job started and ended (mail without its message: HideQueuedMail).
+        "procrastinate": {"level": "WARNING"},
+        "procrastinate.worker": {"level": "INFO"},
     },
 }
 
@@ -305,7 +322,8 @@ if TESTING:
     AXES_ENABLED = False
     # Two-factor sign-in is switched on by the tests about it; elsewhere force_login() signs in fully.
     TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=False)
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Mail is queued as in production; the tests' worker delivers into django.core.mail.outbox.
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Static files from the source folders, as in development: no collectstatic before a test run.
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True

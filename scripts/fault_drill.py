@@ -13,8 +13,15 @@ recovered, then stops.
 
 The report gives the status codes seen (only 2xx, 3xx and 503 are allowed), what /readyz said
 before, during and after the outage, the recovery time, and whether every write the clients
-saw succeed (a 302 to the new session) is in the database. The exit status is non-zero if any
-check fails. Only processes this script started are stopped.
+saw succeed (a 302 to the new session) is in the database.
+
+Then the mail server fails. The task-queue worker runs beside gunicorn (``manage.py
+procrastinate worker``) and delivers to an SMTP server of the drill's own on a loopback port
+(aiosmtpd). The server stops for ``--mail-outage`` seconds, refusing connections, while
+sup.rivera comments on her supervisees' flags; then it starts again. Every comment must answer
+its redirect (no 500), and every e-mail those comments caused must arrive once the server is
+back (the worker retries after 30 s, 1 minute, ...). The exit status is non-zero if any check
+fails. Only processes this script started are stopped.
 """
 
 import argparse
@@ -42,6 +49,8 @@ from scripts.harness import CSRF  # noqa: E402
 DRILL_DIR = BASE_DIR / "var" / "postgres-drill"
 LOG_DIR = BASE_DIR / "var" / "fault-drill"
 USERNAME = "dr.chen"
+SUPERVISOR = "sup.rivera"
+MAIL_DEADLINE = 180  # seconds after the mail server is back for every message to arrive
 
 TOKEN = re.compile(r'name="submission_token" value="([0-9a-f-]{36})"')
 SESSION_URL = re.compile(r"^/sessions/(\d+)/$")
@@ -127,7 +136,7 @@ class Results:
     origin: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: list = field(default_factory=list)  # (kind, started, finished, status)
-    readyz: list = field(default_factory=list)  # (started, status)
+    readyz: list = field(default_factory=list)  # (started, finished, status)
     acknowledged: dict = field(default_factory=dict)  # token -> session id
     sent_tokens: set = field(default_factory=set)
     retries: int = 0
@@ -218,7 +227,7 @@ def readyz_loop(port: int, results: Results, stop: threading.Event) -> None:
         started = results.at()
         response = browser.request("GET", "/readyz", kind="probe")
         with results.lock:
-            results.readyz.append((started, response.status if response else None))
+            results.readyz.append((started, results.at(), response.status if response else None))
         time.sleep(0.2)
 
 
@@ -231,11 +240,18 @@ def drill(args) -> int:
     database = embedded_db.database_settings(DRILL_DIR, "alliance")
     socket_dir = Path(database["HOST"])
     port = args.port or harness.spare_port()
+    smtp = MailServer(harness.spare_port())
     env = harness.server_env(
         database,
         ALLOWED_HOSTS="127.0.0.1",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY=str(args.workers),
+        # The supervisor's sign-in without a phone; everything else as in production.
+        TWO_FACTOR_REQUIRED="false",
+        EMAIL_HOST=harness.LOOPBACK,
+        EMAIL_PORT=str(smtp.port),
+        EMAIL_USE_TLS="false",
+        EMAIL_TIMEOUT="2",
     )
     log("migrating, loading the demo data and collecting static files")
     harness.manage({**env, "DEBUG": "true"}, "migrate", "--no-input", "--verbosity", "0")
@@ -262,11 +278,22 @@ def drill(args) -> int:
         ).fetchone()
 
     gunicorn_log = (LOG_DIR / "gunicorn.log").open("w")
+    worker_log = (LOG_DIR / "worker.log").open("w")
     log(
         f"starting gunicorn ({args.workers} workers, DEBUG off) on 127.0.0.1:{port}; log: {gunicorn_log.name}"
     )
+    log(f"starting the task-queue worker, mail to 127.0.0.1:{smtp.port}; log: {worker_log.name}")
+    smtp.start()
+    worker_command = [harness.PYTHON, "manage.py", "run_worker"]
     try:
-        with gunicorn_log, harness.gunicorn({**env, "DEBUG": "false"}, gunicorn_log) as server:
+        with (
+            gunicorn_log,
+            worker_log,
+            harness.gunicorn({**env, "DEBUG": "false"}, gunicorn_log) as server,
+            harness.running(
+                worker_command, {**env, "DEBUG": "false"}, worker_log, new_session=True
+            ) as worker,
+        ):
             if not harness.wait_until_up(port, server):
                 log("gunicorn did not become ready; see its log")
                 return 1
@@ -306,12 +333,146 @@ def drill(args) -> int:
             stop.set()
             for thread in threads:
                 thread.join(60)
-            return report(args, port, results, socket_dir, database["PORT"])
+            database_result = report(args, port, results, socket_dir, database["PORT"])
+            mail_result = mail_drill(args, port, smtp, worker, socket_dir, database["PORT"])
+            return database_result or mail_result
     finally:
+        smtp.stop()
         if postgres_running():
             stop_postgres()
         if not args.keep:
             shutil.rmtree(DRILL_DIR, ignore_errors=True)
+
+
+# The mail server's outage
+
+
+class MailServer:
+    """An SMTP server of the drill's own on a fixed loopback port, stopped and started at will."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list[bytes] = []
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname=harness.LOOPBACK, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+def queue_left(conn) -> int:
+    (count,) = conn.execute(
+        "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'mail' AND status IN ('todo', 'doing')"
+    ).fetchone()
+    return count
+
+
+def mail_drill(args, port: int, smtp: MailServer, worker, socket_dir: Path, pg_port: int) -> int:
+    """Comments on flags while the mail server refuses connections; every e-mail arrives afterwards."""
+    import psycopg
+
+    failures = []
+    connect = {"host": str(socket_dir), "port": pg_port, "user": "postgres", "dbname": "alliance"}
+    with psycopg.connect(**connect, autocommit=True) as conn:
+        flags = [
+            row[0]
+            for row in conn.execute(
+                "SELECT f.id FROM supervision_flag f"
+                " JOIN accounts_supervisionassignment a ON a.therapist_id = f.therapist_id"
+                " JOIN accounts_user s ON s.id = a.supervisor_id"
+                " WHERE s.username = %s AND f.status IN ('open', 'acknowledged', 'returned')"
+                " AND a.starts_on <= current_date AND (a.ends_on IS NULL OR a.ends_on >= current_date)"
+                " ORDER BY f.id",
+                [SUPERVISOR],
+            )
+        ]
+        drain_deadline = time.monotonic() + 60  # what the first part queued is delivered first
+        while queue_left(conn) and time.monotonic() < drain_deadline:
+            time.sleep(0.5)
+        before = len(smtp.messages)
+        if not flags:
+            failures.append(f"{SUPERVISOR} has no open flag to comment on")
+        browser = harness.Browser(port, timeout=30)
+        browser.sign_in(SUPERVISOR)
+        log(
+            f"stopping the mail server for {args.mail_outage:.0f} s; {SUPERVISOR} comments on flags meanwhile"
+        )
+        smtp.stop()
+        started = time.monotonic()
+        statuses: collections.Counter = collections.Counter()
+        times: list[float] = []
+        commented = 0
+        while flags and time.monotonic() - started < args.mail_outage:
+            flag = flags[commented % len(flags)]
+            page = browser.request("GET", f"/supervision/flags/{flag}/")
+            csrf = CSRF.search(page.body).group(1)
+            sent = browser.request(
+                "POST",
+                f"/supervision/flags/{flag}/comment/",
+                {"csrfmiddlewaretoken": csrf, "comment": f"Fault drill: comment {commented + 1}."},
+            )
+            statuses[sent.status] += 1
+            times.append(sent.elapsed)
+            if sent.status == 302:
+                commented += 1
+        outage = time.monotonic() - started
+        waiting = queue_left(conn)
+        log(f"starting the mail server again; {waiting} messages wait in the queue")
+        smtp.start()
+        back = time.monotonic()
+        while queue_left(conn) and time.monotonic() - back < MAIL_DEADLINE and worker.poll() is None:
+            time.sleep(0.5)
+        delivered_after = time.monotonic() - back
+        left = queue_left(conn)
+        (failed,) = conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'mail' AND status = 'failed'"
+        ).fetchone()
+    comment_mails = [
+        message for message in smtp.messages[before:] if b"Subject: [Alliance] Commented:" in message
+    ]
+    if set(statuses) != {302}:
+        failures.append(f"comments answered other than 302: {dict(statuses)}")
+    if worker.poll() is not None:
+        failures.append(f"the worker exited with status {worker.returncode}")
+    if left or failed:
+        failures.append(
+            f"{left} messages still queued and {failed} failed {MAIL_DEADLINE} s after the server was back"
+        )
+    if len(comment_mails) != commented:
+        failures.append(f"{commented} comments saved but {len(comment_mails)} comment e-mails delivered")
+    times.sort()
+    lines = [
+        f"Mail-server outage, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC: the SMTP server "
+        f"(aiosmtpd on a loopback port) refused connections for {outage:.1f} s while {SUPERVISOR} "
+        f"commented on {len(flags)} flags of her supervisees; the task-queue worker ran beside gunicorn.",
+        "",
+        f"Comments: {sum(statuses.values())} sent, answered "
+        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+        + (
+            f"; server time median {times[len(times) // 2] * 1000:.0f} ms, slowest {times[-1] * 1000:.0f} ms."
+            if times
+            else "."
+        ),
+        f"Mail: {waiting} messages waiting when the server came back; {len(smtp.messages) - before} "
+        f"delivered {delivered_after:.1f} s later ({len(comment_mails)} of them for the {commented} "
+        f"comments); {left} still queued, {failed} failed.",
+        "",
+        "Result: " + ("PASS" if not failures else "FAIL"),
+        *(f"  - {failure}" for failure in failures),
+    ]
+    print("\n" + "\n".join(lines), flush=True)
+    return 1 if failures else 0
 
 
 def first_success_after(results: Results, moment: float, kind: str | None = None) -> float | None:
@@ -338,12 +499,15 @@ def report(args, port: int, results: Results, socket_dir: Path, pg_port: int) ->
 
     events = results.events
     stopping, back = events["PostgreSQL stopping"], events["PostgreSQL accepting connections"]
-    ready_before = [status for started, status in results.readyz if started < stopping]
+    # Answered before the server began to stop; asked once it was down and before it was back.
+    ready_before = [status for _, finished, status in results.readyz if finished < stopping]
     ready_down = [
-        status for started, status in results.readyz if events["PostgreSQL stopped"] <= started < back - 0.3
+        status
+        for started, _, status in results.readyz
+        if events["PostgreSQL stopped"] <= started < back - 0.3
     ]
     first_ready = min(
-        (started for started, status in results.readyz if started >= back and status == 200), default=None
+        (started for started, _, status in results.readyz if started >= back and status == 200), default=None
     )
     if not ready_before or set(ready_before) != {200}:
         failures.append(f"/readyz before the outage was not always 200: {collections.Counter(ready_before)}")
@@ -447,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before the outage")
     parser.add_argument("--outage", type=float, default=5, help="seconds PostgreSQL stays down")
     parser.add_argument("--cooldown", type=float, default=5, help="seconds of load after recovery")
+    parser.add_argument("--mail-outage", type=float, default=10, help="seconds the mail server is down")
     parser.add_argument("--keep", action="store_true", help="keep var/postgres-drill/ afterwards")
     return drill(parser.parse_args(argv))
 

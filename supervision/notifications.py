@@ -1,20 +1,31 @@
-"""E-mail about flags, sent only once the transaction that caused it has committed.
+"""E-mail about flags, queued in the transaction that opens the flag or records the decision.
 
 Messages name the rule, the client's pseudonymous code and a link; never clinical content.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, SupervisionAssignment, User
-from common.mail import send_on_commit
+from common import mail
 from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Severity
 
 
 def _link(flag: Flag) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("supervision:flag_detail", args=[flag.pk])
+
+
+def flag_tag(flag: Flag) -> str:
+    """What the queued e-mail about ``flag`` is tagged with (the flag page looks for it)."""
+    return f"flag:{flag.pk}"
+
+
+def flag_tag_sql(flag_id) -> Concat:
+    """``flag_tag`` as an expression, from an expression for the flag's id."""
+    return Concat(Value("flag:"), Cast(flag_id, output_field=CharField()))
 
 
 def _subject_of(flag: Flag) -> str:
@@ -26,7 +37,7 @@ def notify_flag_opened(flag: Flag) -> None:
     if flag.severity != Severity.CRITICAL:
         return
     due = timezone.localtime(flag.acknowledge_by).strftime("%Y-%m-%d %H:%M %Z")
-    send_on_commit(
+    mail.send(
         subject=f"[Alliance] Critical flag: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
             f"A critical flag opened for {_subject_of(flag)}, a client of {flag.therapist}.\n\n"
@@ -34,6 +45,8 @@ def notify_flag_opened(flag: Flag) -> None:
             f"Open it in Alliance: {_link(flag)}\n"
         ),
         recipients=[user.email for user in flag.therapist.current_supervisors()],
+        practice_id=flag.practice_id,
+        tag=flag_tag(flag),
     )
 
 
@@ -48,7 +61,7 @@ def notify_decision(event: FlagEvent) -> None:
             practice_id=flag.practice_id, role=Role.PRACTICE_ADMIN, is_active=True
         ).values_list("email", flat=True)
     action = event.get_kind_display().lower()
-    send_on_commit(
+    mail.send(
         subject=f"[Alliance] {event.get_kind_display()}: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
             f"{event.actor} recorded a decision on the flag '{flag.get_rule_display()}' "
@@ -61,11 +74,14 @@ def notify_decision(event: FlagEvent) -> None:
             + f"Open it in Alliance: {_link(flag)}\n"
         ),
         recipients=list(recipients),
+        practice_id=flag.practice_id,
+        tag=flag_tag(flag),
     )
 
 
 def send_overdue_digest(*, now=None) -> int:
-    """One e-mail per supervisor listing their supervisees' flags past acknowledgement; returns how many."""
+    """One e-mail per supervisor (queued) listing their supervisees' flags past acknowledgement;
+    returns how many."""
     now = now or timezone.now()
     overdue = (
         Flag.objects.filter(status=FlagStatus.OPEN, acknowledge_by__lt=now)
@@ -94,13 +110,13 @@ def send_overdue_digest(*, now=None) -> int:
             f"{timezone.localtime(flag.acknowledge_by):%Y-%m-%d %H:%M} · {_link(flag)}"
             for flag in flags
         ]
-        send_mail(
-            f"[Alliance] {len(flags)} flag{'s' if len(flags) != 1 else ''} past acknowledgement",
-            "These flags of therapists you supervise are past their acknowledgement time:\n\n"
+        mail.send(
+            subject=f"[Alliance] {len(flags)} flag{'s' if len(flags) != 1 else ''} past acknowledgement",
+            body="These flags of therapists you supervise are past their acknowledgement time:\n\n"
             + "\n".join(lines)
             + "\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [supervisor.email],
+            recipients=[supervisor.email],
+            practice_id=supervisor.practice_id,
         )
         sent += 1
     return sent

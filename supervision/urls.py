@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("practice/", views.admin_dashboard, name="admin_dashboard"),
+    path("practice/mail/<int:pk>/requeue/", views.mail_requeue, name="mail_requeue"),
     path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),
     path("flags/<int:pk>/acknowledge/", views.flag_acknowledge, name="flag_acknowledge"),
     path("flags/<int:pk>/comment/", views.flag_comment, name="flag_comment"),

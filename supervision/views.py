@@ -24,6 +24,7 @@ from accounts.security_log import log_event
 from audit.services import record_access
 from boundaries.models import BoundaryAgreement, Category
 from clients.scoping import get_visible_or_404
+from common import tasks as queue
 from common.csv_export import csv_response
 from common.forms import add_service_errors
 from sessions_log.models import Incident, Session
@@ -43,6 +44,7 @@ from supervision.forms import (
     open_status_filter,
 )
 from supervision.models import OPEN_STATUSES, Flag, FlagEvent, FlagEventKind, FlagStatus, RuleCode, Severity
+from supervision.notifications import flag_tag_sql
 from supervision.rules import RULES, thresholds_for
 from supervision.timeline import timeline_page
 
@@ -143,9 +145,11 @@ def dashboard(request):
 
 
 def _visible_flag(request, pk) -> Flag:
-    return get_visible_or_404(
-        Flag.objects.select_related("client", "therapist", "practice"), request.user, pk=pk
+    """The flag, with ``mail_pending``: its e-mails still in the queue (common/tasks.py)."""
+    flags = Flag.objects.select_related("client", "therapist", "practice").annotate(
+        mail_pending=queue.pending_mail(flag_tag_sql(OuterRef("pk")))
     )
+    return get_visible_or_404(flags, request.user, pk=pk)
 
 
 def _evidence(request, flag: Flag) -> dict:
@@ -276,6 +280,7 @@ def _flag_page(
             "refused": bound[1] if bound is not None else None,
             "refused_action": bound[0] if bound is not None else "",
             "timeline": timeline,
+            "mail_pending": flag.mail_pending if may_decide else 0,
             "now": timezone.now(),
         },
     )
@@ -446,9 +451,31 @@ def admin_dashboard(request):
             .exclude(pk__in=supervised)
             .order_by("last_name", "first_name"),
             "charts": _charts(user),
+            "failed_mail": queue.failed_for_practice(user.practice_id)[:FAILED_MAIL_SHOWN],
             "now": now,
         },
     )
+
+
+FAILED_MAIL_SHOWN = 20
+
+
+@require_POST
+def mail_requeue(request, pk):
+    """The practice admin sends a message that failed for good once more (a new day of tries)."""
+    user = request.user
+    if not user.is_practice_admin or user.practice_id is None:
+        raise Http404
+    try:
+        new_job = queue.requeue_failed(job_id=pk, practice_id=user.practice_id)
+    except queue.ProcrastinateJob.DoesNotExist:
+        raise Http404 from None
+    if new_job is None:
+        messages.info(request, "That e-mail was already queued again.")
+    else:
+        log_event("mail_requeued", request=request, job=pk, new_job=new_job)
+        messages.success(request, "The e-mail is queued again; the worker keeps trying it for a day.")
+    return redirect("supervision:admin_dashboard")
 
 
 # Rule settings

@@ -70,9 +70,9 @@ class TestGranting:
         assert any("event=emergency_access_granted" in line for line in caplog.messages)
 
     def test_the_clients_current_supervisor_is_mailed(
-        self, granted, supervisor, ended_supervisor, client_record
+        self, granted, supervisor, ended_supervisor, client_record, deliver_mail
     ):
-        assert len(mail.outbox) == 1
+        assert len(deliver_mail()) == 1
         assert mail.outbox[0].to == [supervisor.email]
         assert client_record.code in mail.outbox[0].subject
         assert granted.reason not in mail.outbox[0].body

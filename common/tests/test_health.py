@@ -1,6 +1,8 @@
 """Probes, the 503 page while the database is down, and recovery once it is back."""
 
 import contextlib
+import datetime
+import re
 import tempfile
 
 import pytest
@@ -8,8 +10,12 @@ from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import timezone
+
+from common.tasks import deliver_email
 
 UNAVAILABLE = b"Alliance is briefly unavailable"
+READY = b"ok\nqueue: no worker seen in the last 5 minutes\nqueue: oldest ready task none\n"
 
 
 @contextlib.contextmanager
@@ -25,6 +31,15 @@ def database_down():
         finally:
             connection.close()
             settings_dict["HOST"], settings_dict["PORT"] = saved
+
+
+def seconds_ago(seconds: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=seconds)
+
+
+def worker_seen(at: datetime.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (%s)", [at])
 
 
 @pytest.fixture
@@ -44,7 +59,7 @@ def assert_plain(response, status: int, body: bytes) -> None:
 class TestProbes:
     def test_livez_and_readyz_are_ok_for_anyone(self, browser):
         assert_plain(browser.get("/livez"), 200, b"ok\n")
-        assert_plain(browser.get("/readyz"), 200, b"ok\n")
+        assert_plain(browser.get("/readyz"), 200, READY)
         assert reverse("livez") == "/livez"
         assert reverse("readyz") == "/readyz"
 
@@ -52,6 +67,31 @@ class TestProbes:
         MigrationRecorder(connection).migration_qs.filter(app="sessions_log").order_by("-id").first().delete()
 
         assert_plain(browser.get("/readyz"), 503, b"migrations pending\n")
+
+    def test_readyz_reports_the_worker_last_seen_and_the_oldest_ready_task(self, browser):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (%s)", [seconds_ago(20)]
+            )
+        deliver_email.configure(schedule_at=seconds_ago(90)).defer(message={})
+        deliver_email.configure(schedule_at=seconds_ago(-600)).defer(message={})  # not due yet
+
+        body = browser.get("/readyz").content.decode()
+
+        assert re.fullmatch(
+            r"ok\nqueue: a worker seen 2\d s ago\nqueue: oldest ready task waiting 9\d s\n", body
+        )
+
+    def test_readyz_says_when_no_worker_was_seen_lately(self, browser):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (%s)", [seconds_ago(301)]
+            )
+
+        response = browser.get("/readyz")
+
+        assert response.status_code == 200  # pages still serve; the mail waits in the queue
+        assert b"queue: no worker seen in the last 5 minutes" in response.content
 
     def test_probes_take_no_post(self, browser):
         assert browser.post("/livez").status_code == 405
@@ -65,7 +105,7 @@ class TestDatabaseDown:
             assert_plain(browser.get("/livez"), 200, b"ok\n")
             assert_plain(browser.get("/readyz"), 503, b"database unavailable\n")
 
-        assert_plain(browser.get("/readyz"), 200, b"ok\n")
+        assert_plain(browser.get("/readyz"), 200, READY)
 
     def test_signed_in_pages_are_the_503_page_and_work_again_when_it_is_back(self, browser, owner):
         browser.force_login(owner)

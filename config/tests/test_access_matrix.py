@@ -20,6 +20,7 @@ import pytest
 from django.db import transaction
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.models import SupervisionAssignment, User
 from accounts.tests.factories import (
@@ -33,6 +34,7 @@ from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
 from clients.tests.factories import ClientFactory
+from common.tests.queue import failed_mail
 from sessions_log.models import Addendum, Incident, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import Flag, FlagEvent, RuleSetting
@@ -106,6 +108,7 @@ SPEC: dict[str, Entry] = {
         readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
     ),
     "supervision:admin_dashboard": Entry(readers=("admin", "other_admin")),
+    "supervision:mail_requeue": Entry(about="failed_mail", readers=()),
     "supervision:flag_detail": Entry(about="flag"),
     "supervision:flag_acknowledge": Entry(about="flag", readers=()),
     "supervision:flag_comment": Entry(about="flag", readers=()),
@@ -220,6 +223,7 @@ def build_world() -> dict:
     )
     return {
         **people,
+        "failed_mail": ProcrastinateJob.objects.get(pk=failed_mail(client_record.practice_id)),
         "grant": grant,
         "client": client_record,
         "agreement": BoundaryAgreementFactory(client=client_record),
@@ -278,6 +282,7 @@ def database_state() -> str:
         Flag,
         FlagEvent,
         EmergencyAccess,
+        ProcrastinateJob,
     )
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (*models, RuleSetting)}
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()

@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from supervision.models import FlagEvent, FlagEventKind, Severity
@@ -13,32 +14,36 @@ from supervision.tests.factories import FlagFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_critical_flag_mails_the_current_supervisor_on_commit(
-    supervisor, ended_supervisor, client_record, django_capture_on_commit_callbacks
+class RolledBack(Exception):
+    pass
+
+
+def test_a_critical_flag_is_queued_with_its_change_and_mailed_to_the_current_supervisor(
+    supervisor, ended_supervisor, client_record, deliver_mail
 ):
     flag = FlagFactory(client=client_record, rule="therapist_high_risk", severity=Severity.CRITICAL)
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with pytest.raises(RolledBack), transaction.atomic():
         notify_flag_opened(flag)
-    assert not mail.outbox  # nothing before the commit
-    for callback in callbacks:
-        callback()
+        raise RolledBack
+    assert deliver_mail() == []  # rolled back with the change that caused it
+    notify_flag_opened(flag)
+    assert not mail.outbox  # queued, not sent: only the worker talks to the mail server
 
-    assert len(mail.outbox) == 1
+    assert len(deliver_mail()) == 1
     assert mail.outbox[0].to == [supervisor.email]
     assert "RS-0001" in mail.outbox[0].subject
     assert f"/supervision/flags/{flag.pk}/" in mail.outbox[0].body
 
 
-def test_a_medium_flag_mails_nobody(supervisor, client_record, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        notify_flag_opened(FlagFactory(client=client_record, severity=Severity.MEDIUM))
+def test_a_medium_flag_mails_nobody(supervisor, client_record, deliver_mail):
+    notify_flag_opened(FlagFactory(client=client_record, severity=Severity.MEDIUM))
 
-    assert not mail.outbox
+    assert deliver_mail() == []
 
 
 def test_a_decision_mails_the_therapist_and_an_escalation_the_admins_too(
-    owner, supervisor, admin, client_record, django_capture_on_commit_callbacks
+    owner, supervisor, admin, client_record, deliver_mail
 ):
     flag = FlagFactory(client=client_record)
     decided = FlagEvent.objects.create(flag=flag, kind=FlagEventKind.ACKNOWLEDGED, actor=supervisor)
@@ -46,15 +51,16 @@ def test_a_decision_mails_the_therapist_and_an_escalation_the_admins_too(
         flag=flag, kind=FlagEventKind.ESCALATED, actor=supervisor, comment="x"
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
-        notify_decision(decided)
-        notify_decision(escalated)
+    notify_decision(decided)
+    notify_decision(escalated)
 
-    assert [message.to for message in mail.outbox] == [[owner.email], sorted([owner.email, admin.email])]
+    assert [message.to for message in deliver_mail()] == [[owner.email], sorted([owner.email, admin.email])]
     assert all(flag.client.code in message.body for message in mail.outbox)
 
 
-def test_overdue_digest_goes_to_current_supervisors_only(supervisor, ended_supervisor, client_record):
+def test_overdue_digest_goes_to_current_supervisors_only(
+    supervisor, ended_supervisor, client_record, deliver_mail
+):
     now = timezone.now()
     FlagFactory(
         client=client_record,
@@ -67,5 +73,5 @@ def test_overdue_digest_goes_to_current_supervisors_only(supervisor, ended_super
     call_command("send_overdue_digest", stdout=out)
 
     assert "Sent 1 digest." in out.getvalue()
-    assert [message.to for message in mail.outbox] == [[supervisor.email]]
+    assert [message.to for message in deliver_mail()] == [[supervisor.email]]
     assert "1 flag past acknowledgement" in mail.outbox[0].subject

@@ -387,57 +387,49 @@ def test_the_practice_admin_decides(flag, admin, incident, decision):
 
 
 @pytest.mark.parametrize("decision", DECISIONS)
-def test_the_therapist_is_told_of_a_decision_once_it_commits(
-    django_capture_on_commit_callbacks, flag, supervisor, owner, incident, decision
+def test_the_therapist_is_told_of_a_decision_through_the_queue(
+    deliver_mail, flag, supervisor, owner, incident, decision
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        every_decision(incident)[decision](flag, supervisor)
-    assert mail.outbox == []
+    every_decision(incident)[decision](flag, supervisor)
+    assert mail.outbox == []  # queued with the decision; the worker sends it
 
-    for callback in callbacks:
-        callback()
-
+    deliver_mail()
     assert owner.email in {address for message in mail.outbox for address in message.to}
     assert all(flag.get_rule_display() in message.subject for message in mail.outbox)
 
 
 def test_an_escalation_reaches_the_practice_admins_too(
-    django_capture_on_commit_callbacks, flag, supervisor, owner, admin, other_admin
+    deliver_mail, flag, supervisor, owner, admin, other_admin
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.flag_escalate(flag=flag, by=supervisor, comment="Serious.")
+    services.flag_escalate(flag=flag, by=supervisor, comment="Serious.")
 
-    (message,) = mail.outbox
+    (message,) = deliver_mail()
     assert set(message.to) == {owner.email, admin.email}
 
 
-def test_a_returned_entry_tells_the_therapist_to_add_an_addendum(
-    django_capture_on_commit_callbacks, flag, supervisor, incident
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
+def test_a_returned_entry_tells_the_therapist_to_add_an_addendum(deliver_mail, flag, supervisor, incident):
+    services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
 
-    (message,) = mail.outbox
+    (message,) = deliver_mail()
     assert "add an addendum" in message.body
     assert "Add the rationale." not in message.body  # the comment is read in Alliance, not in e-mail
 
 
-def test_a_refused_decision_sends_nothing(django_capture_on_commit_callbacks, flag, supervisor):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+def test_a_refused_decision_sends_nothing(deliver_mail, flag, supervisor):
+    with pytest.raises(ValidationError):
         services.flag_dismiss(flag=flag, by=supervisor, reason="")
 
-    assert mail.outbox == []
+    assert deliver_mail() == []
 
 
-def test_a_revision_tells_nobody_by_mail(
-    django_capture_on_commit_callbacks, flag, supervisor, owner, incident
-):
+def test_a_revision_tells_nobody_by_mail(deliver_mail, flag, supervisor, owner, incident):
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
+    (returned,) = deliver_mail()
+    mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.flag_entry_revised(entry=incident, by=owner)
+    services.flag_entry_revised(entry=incident, by=owner)
 
-    assert mail.outbox == []
+    assert deliver_mail() == []
 
 
 # Rule settings

@@ -12,6 +12,7 @@ from accounts.tests.factories import SupervisionAssignmentFactory, TherapistFact
 from boundaries.models import Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
+from common.tests.queue import failed_mail
 from sessions_log.models import Classification, Incident, Initiator
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision import urls as supervision_urls
@@ -107,6 +108,8 @@ ACCESS = {
         )
         for action in ACTIONS
     },
+    # Only the practice's admin finds the practice's failed mail; to anyone else it does not exist.
+    "mail_requeue": ("post", {**dict.fromkeys(EVERYONE, 404), "admin": 302}),
     "rule_settings": ("get", {**dict.fromkeys(THERAPISTS + SUPERVISORS, 403), **dict.fromkeys(ADMINS, 200)}),
     "rule_setting_edit": (
         "get",
@@ -121,6 +124,8 @@ ACCESS = {
 
 
 def url_for(name, flag):
+    if name == "mail_requeue":
+        return reverse("supervision:mail_requeue", args=[failed_mail(flag.practice_id)])
     if name.startswith("flag_"):
         return reverse(f"supervision:{name}", args=[flag.pk])
     if name == "rule_setting_edit":
@@ -139,7 +144,11 @@ def test_every_url_has_an_access_test():
 def test_access(request, client, flag, incident, name, person):
     method, expected = ACCESS[name]
     client.force_login(request.getfixturevalue(person))
-    data = action_data(name.removeprefix("flag_"), flag, incident) if method == "post" else {}
+    data = (
+        action_data(name.removeprefix("flag_"), flag, incident)
+        if name.startswith("flag_") and method == "post"
+        else {}
+    )
 
     response = getattr(client, method)(url_for(name, flag), data)
 
@@ -787,7 +796,7 @@ def test_admin_dashboard_query_count(client, admin, supervisor, owner, django_as
     Flag.objects.filter(pk__in=[f.pk for f in flags]).update(escalated_at=timezone.now())
     client.force_login(admin)
     # session, user, practice (time zone), flags by status and age, escalated flags with therapists
-    # and clients, therapists without a supervisor, three charts
-    with django_assert_num_queries(9):
+    # and clients, therapists without a supervisor, the practice's failed mail, three charts
+    with django_assert_num_queries(10):
         response = client.get(reverse("supervision:admin_dashboard"))
     assert len(response.context["escalated"]) == scale
