@@ -43,7 +43,7 @@ run: demo-db
 	@echo "E-mail is printed by the worker (lines marked 'worker')."
 	@echo "Stop with Ctrl-C: the web server, the worker and the database server stop with it."
 	@echo
-	@trap '$(BIN)/python -m common.embedded_db stop' EXIT INT TERM; \
+	@trap '$(BIN)/python -m common.embedded_db stop dev' EXIT INT TERM; \
 		PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=true TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-false} \
 		RUN_ADDRESS=$(HOST):$(PORT) $(BIN)/honcho start --procfile Procfile
 

@@ -85,10 +85,14 @@ def _is_root() -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if argv[1:] != ["stop"]:
-        print("usage: python -m common.embedded_db stop", file=sys.stderr)
+    """``stop``: both servers (``make stop``); ``stop dev``: the development server only, as
+    ``make run`` does on its way out, leaving a test run beside it alone."""
+    servers = {"stop": (DEV_DATA_DIR, TEST_DATA_DIR), "stop dev": (DEV_DATA_DIR,)}
+    command = " ".join(argv[1:])
+    if command not in servers:
+        print("usage: python -m common.embedded_db stop [dev]", file=sys.stderr)
         return 2
-    for data_dir in (DEV_DATA_DIR, TEST_DATA_DIR):
+    for data_dir in servers[command]:
         if stop(data_dir):
             print(f"Stopped the embedded PostgreSQL server in {data_dir.relative_to(BASE_DIR)}.")
     return 0

@@ -20,19 +20,13 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from clients.tests.factories import ClientFactory
 from common.tasks import MAIL_ATTEMPTS, retry_span, wait_after
-from common.tests.queue import in_a_thread_of_its_own, truncate_queue
+from common.tests.queue import in_a_thread_of_its_own
 from supervision import services
 from supervision.models import FlagEvent, FlagEventKind
 from supervision.notifications import flag_tag
 from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def empty_queue():
-    yield
-    truncate_queue()
 
 
 def free_port() -> int:

@@ -10,17 +10,11 @@ import time_machine
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinatePeriodicDefer
 
-from common.tests.queue import in_a_thread_of_its_own, truncate_queue
+from common.tests.queue import in_a_thread_of_its_own
 from supervision import tasks
 from supervision.engine import EvaluationResult
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def empty_queue():
-    yield
-    truncate_queue()
 
 
 def run_two_workers_for(seconds: float) -> None:
