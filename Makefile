@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill screenshots bench
+.PHONY: help run serve test lint stop migrations-check clean-db demo-db backup restore-check fault-drill container-check screenshots bench
 
 ## help: list the targets with what each does
 help:
@@ -75,6 +75,11 @@ restore-check: $(VENV)/.runtime
 ## server for 10 s: no 500s, no lost writes, every e-mail delivered
 fault-drill: $(VENV)/.dev
 	$(BIN)/python scripts/fault_drill.py
+
+## container-check: build the image, start db, migrate, web and worker with podman-compose, check
+## /livez, /readyz and a delivered e-mail, tear down (Debian's podman; see docs/DEPLOY.md)
+container-check:
+	scripts/container_check.sh
 
 ## bench: page times, queries per page, load, rule sweep at practice-large (see docs/PERFORMANCE.md)
 bench: $(VENV)/.runtime
