@@ -4,9 +4,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.template import loader
 
 from common import mail
+from common.forms import BoundedForm
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(BoundedForm, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (
@@ -15,7 +16,7 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class TwoFactorCodeForm(forms.Form):
+class TwoFactorCodeForm(BoundedForm, forms.Form):
     """A code from the authenticator app, or (at sign-in) one of the backup codes."""
 
     code = forms.CharField(
@@ -29,7 +30,7 @@ class TwoFactorCodeForm(forms.Form):
     )
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
+class PasswordResetForm(BoundedForm, auth_forms.PasswordResetForm):
     """Django's reset form; the queued message names the user's practice, whose admin sees it
     on the dashboard if it cannot be delivered."""
 

@@ -213,3 +213,21 @@ class SupervisionAssignment(models.Model):
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on > on)
+
+
+class FormSubmission(models.Model):
+    """A create form, sent once: its one-time token, who sent it and what it made.
+
+    Every create form carries a new token (common.forms.OnceFormMixin); the view records it in
+    the same transaction as what the form creates (accounts.submissions.submitted_once). The
+    primary key lets only one transaction store a token: a second send of the same form, even at
+    the same moment, waits for the first and lands on its result.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    result_url = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.token} by {self.user_id}"

@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from clients.forms import ClientCodeField
+from common.forms import BoundedForm
 from common.widgets import DateInput
 
 
-class TrailFilterForm(forms.Form):
+class TrailFilterForm(BoundedForm, forms.Form):
     user = forms.ModelChoiceField(
         label="User", queryset=User.objects.none(), required=False, empty_label="Everyone"
     )

@@ -4,13 +4,15 @@ from collections.abc import Sequence
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from boundaries.models import AcknowledgementMethod, BoundaryAgreement, Category
+from common.forms import BoundedForm, OnceFormMixin
 from common.widgets import DateInput
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(OnceFormMixin, BoundedForm, forms.ModelForm):
     """The terms of one agreement in one category (the category comes from the caller).
 
     With ``optional=True`` (the intake page) a section left as it was offered is skipped; once
@@ -43,11 +45,15 @@ class AgreementForm(forms.ModelForm):
     def __init__(self, *args, category: str, optional: bool = False, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("effective_date", timezone.localdate())
+        self.optional = optional
         super().__init__(*args, empty_permitted=optional, use_required_attribute=not optional, **kwargs)
         self.category = category
         self.instance.category = category
         self.fields["next_review_on"].required = False
-        self.fields["review_interval_days"].widget.attrs.update({"min": 7, "max": 730})
+        interval = self.fields["review_interval_days"]
+        interval.widget.attrs.update({"min": 7, "max": 730})
+        # On the field, not only the model: the form's clean() adds the interval to a date.
+        interval.validators += [MinValueValidator(7), MaxValueValidator(730)]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -61,6 +67,11 @@ class AgreementForm(forms.ModelForm):
             ),
             "rationale",
         )
+
+    @property
+    def creates(self) -> bool:
+        """On the intake page (``optional``) the client's form carries the token for all sections."""
+        return not self.optional and super().creates
 
     @property
     def category_label(self) -> str:
@@ -81,7 +92,7 @@ class AgreementForm(forms.ModelForm):
         return cleaned
 
 
-class NewAgreementCategoryForm(forms.Form):
+class NewAgreementCategoryForm(BoundedForm, forms.Form):
     """The category of a new agreement: one where the client has no active agreement yet."""
 
     category = forms.ChoiceField(
@@ -126,7 +137,7 @@ class AgreementRevisionForm(AgreementForm):
         return cleaned
 
 
-class EndAgreementForm(forms.Form):
+class EndAgreementForm(BoundedForm, forms.Form):
     ended_on = forms.DateField(
         label="End date",
         widget=DateInput(),
@@ -144,7 +155,7 @@ class EndAgreementForm(forms.Form):
         return day
 
 
-class AcknowledgementForm(forms.Form):
+class AcknowledgementForm(OnceFormMixin, BoundedForm, forms.Form):
     acknowledged_on = forms.DateField(
         label="Date the client acknowledged it",
         widget=DateInput(),

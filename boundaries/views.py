@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
 from audit.services import record_access
 from boundaries import services
 from boundaries.forms import (
@@ -38,6 +39,8 @@ def client_intake(request):
     """One page, one submit: the client and an agreement per category the therapist fills in."""
     if request.user.role != Role.THERAPIST:
         raise PermissionDenied("Only therapists record intakes.")
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback="clients:list")
     data = request.POST if request.method == "POST" else None
     form = ClientForm(data, practice=request.user.practice)
     sections = [
@@ -47,9 +50,13 @@ def client_intake(request):
     if request.method == "POST" and form.is_valid() and all(section.is_valid() for section in sections):
         agreements = [section.instance for section in sections if section.has_changed()]
         try:
-            client = services.client_intake(
-                therapist=request.user, client=form.instance, agreements=agreements
-            )
+            with submitted_once(request.user, form.submission_token) as receipt:
+                client = services.client_intake(
+                    therapist=request.user, client=form.instance, agreements=agreements
+                )
+                receipt.result_url = client.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback="clients:list")
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -221,6 +228,8 @@ def agreement_pdf(request, client_pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_add(request, client_pk: int):
     client = get_owned_or_404(Client, request.user, pk=client_pk)
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=client)
     if refusal := _refuse_if_discharged(request, client):
         return refusal
     taken = set(BoundaryAgreement.objects.filter(client=client).active().values_list("category", flat=True))
@@ -236,12 +245,16 @@ def agreement_add(request, client_pk: int):
     form = AgreementForm(data, category=chosen if chosen in available else available[0])
     if data is not None and category_form.is_valid() and form.is_valid():
         try:
-            agreement = services.agreement_create(
-                client=client,
-                category=category_form.cleaned_data["category"],
-                recorded_by=request.user,
-                **form.cleaned_data,
-            )
+            with submitted_once(request.user, form.submission_token) as receipt:
+                agreement = services.agreement_create(
+                    client=client,
+                    category=category_form.cleaned_data["category"],
+                    recorded_by=request.user,
+                    **form.cleaned_data,
+                )
+                receipt.result_url = agreement.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=client)
         except ValidationError as exc:
             add_service_errors(category_form if "category" in getattr(exc, "error_dict", {}) else form, exc)
         else:
@@ -259,6 +272,8 @@ def agreement_add(request, client_pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_revise(request, pk: int):
     agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=agreement)
     if not agreement.is_active:
         messages.error(request, "Only the active version of an agreement can be revised.")
         return redirect(agreement)
@@ -268,9 +283,13 @@ def agreement_revise(request, pk: int):
     form = AgreementRevisionForm(data, previous=agreement)
     if data is not None and form.is_valid():
         try:
-            revision = services.agreement_revise(
-                agreement=agreement, recorded_by=request.user, **form.cleaned_data
-            )
+            with submitted_once(request.user, form.submission_token) as receipt:
+                revision = services.agreement_revise(
+                    agreement=agreement, recorded_by=request.user, **form.cleaned_data
+                )
+                receipt.result_url = revision.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=agreement)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -310,6 +329,8 @@ def agreement_end(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_acknowledge(request, pk: int):
     agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=agreement)
     if not agreement.is_active:
         messages.error(request, "Only the active version of an agreement can be acknowledged.")
         return redirect(agreement)
@@ -320,7 +341,11 @@ def agreement_acknowledge(request, pk: int):
     form = AcknowledgementForm(data, agreement=agreement)
     if data is not None and form.is_valid():
         try:
-            services.agreement_acknowledge(agreement=agreement, **form.cleaned_data)
+            with submitted_once(request.user, form.submission_token) as receipt:
+                services.agreement_acknowledge(agreement=agreement, **form.cleaned_data)
+                receipt.result_url = agreement.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=agreement)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -19,11 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.security_log import log_event
+from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
 from clients.models import Client, EmergencyAccess
 from common import mail
+from common.forms import BoundedForm, OnceFormMixin
 
 
-class EmergencyAccessForm(forms.Form):
+class EmergencyAccessForm(OnceFormMixin, BoundedForm, forms.Form):
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), label="Therapist")
     client_code = forms.CharField(label="Client code", max_length=20)
     reason = forms.CharField(
@@ -115,15 +117,22 @@ def _require_admin(user) -> None:
 def emergency_access(request):
     user = request.user
     _require_admin(user)
+    if request.method == "POST" and (earlier := earlier_result(user, request.POST)):
+        return already_sent(request, earlier, fallback="accounts:emergency_access")
     form = EmergencyAccessForm(request.POST if request.method == "POST" else None, practice=user.practice)
     if request.method == "POST" and form.is_valid():
-        grant = emergency_access_grant(
-            granted_by=user,
-            therapist=form.cleaned_data["therapist"],
-            client=form.client,
-            reason=form.cleaned_data["reason"],
-            hours=form.cleaned_data["hours"],
-        )
+        try:
+            with submitted_once(user, form.submission_token) as receipt:
+                grant = emergency_access_grant(
+                    granted_by=user,
+                    therapist=form.cleaned_data["therapist"],
+                    client=form.client,
+                    reason=form.cleaned_data["reason"],
+                    hours=form.cleaned_data["hours"],
+                )
+                receipt.result_url = reverse("accounts:emergency_access")
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback="accounts:emergency_access")
         messages.success(request, f"Emergency access granted: {grant}.")
         return redirect("accounts:emergency_access")
     grants = EmergencyAccess.objects.for_user(user).select_related("therapist", "client", "granted_by")

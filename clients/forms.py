@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import Client, ClientStatus
+from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
 
 
@@ -12,7 +13,7 @@ class ClientCodeField(forms.CharField):
         return super().to_python(value).upper()
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
     class Meta:
         model = Client
         fields = ["code", "intake_date", "setting"]
@@ -51,7 +52,7 @@ class ClientForm(forms.ModelForm):
         return intake_date
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(BoundedForm, forms.Form):
     discharged_on = forms.DateField(label="Discharged on", widget=DateInput())
 
     def __init__(self, *args, client: Client, **kwargs):
@@ -72,7 +73,7 @@ class DischargeForm(forms.Form):
         return day
 
 
-class ArchiveForm(forms.Form):
+class ArchiveForm(BoundedForm, forms.Form):
     reason = forms.CharField(
         label="Reason for archiving",
         max_length=200,
@@ -81,7 +82,7 @@ class ArchiveForm(forms.Form):
     )
 
 
-class ClientFilterForm(forms.Form):
+class ClientFilterForm(BoundedForm, forms.Form):
     q = forms.CharField(label="Client code", required=False, max_length=20)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *ClientStatus.choices])
 
@@ -95,7 +96,7 @@ class ClientFilterForm(forms.Form):
         return queryset
 
 
-class ExportPasswordForm(forms.Form):
+class ExportPasswordForm(BoundedForm, forms.Form):
     """The user's own password again, before everything about a client leaves Alliance."""
 
     password = forms.CharField(

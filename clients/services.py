@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from clients.models import Client, ClientStatus
 from clients.signals import send_records_changed
+from common.forms import check_version
 
 
 def client_save(*, client: Client) -> None:
@@ -21,8 +22,16 @@ def client_save(*, client: Client) -> None:
 
 
 @transaction.atomic
-def client_update(*, client: Client, code: str, intake_date: datetime.date, setting: str) -> Client:
+def client_update(
+    *,
+    client: Client,
+    code: str,
+    intake_date: datetime.date,
+    setting: str,
+    seen_version: datetime.datetime | None = None,
+) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
+    check_version(client, seen_version)
     client.code, client.intake_date, client.setting = code, intake_date, setting
     client.full_clean()
     client_save(client=client)

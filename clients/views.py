@@ -16,6 +16,7 @@ from clients.forms import ArchiveForm, ClientFilterForm, ClientForm, DischargeFo
 from clients.models import Client
 from clients.scoping import get_owned_or_404
 from clients.signals import client_viewed
+from common.forms import StaleEdit
 
 
 def client_list_context(request, *, per_page: int = 25) -> dict:
@@ -43,7 +44,9 @@ def client_edit(request, pk):
         )
     if request.method == "POST" and form.is_valid():
         try:
-            services.client_update(client=client, **form.cleaned_data)
+            services.client_update(client=client, seen_version=form.seen_version, **form.cleaned_data)
+        except StaleEdit as exc:
+            form.show_conflict(exc.current, what="client's record")
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -189,6 +189,11 @@ STORAGES = {
     },
 }
 
+# The largest request body Alliance reads: Django answers a bigger one with 400 (templates/400.html)
+# before any view runs. Each text field is bounded on its own too (common/forms.py, BoundedForm).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB: a session with twenty long incidents fits
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

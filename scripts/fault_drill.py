@@ -413,17 +413,24 @@ def mail_drill(args, port: int, smtp: MailServer, worker, socket_dir: Path, pg_p
         statuses: collections.Counter = collections.Counter()
         times: list[float] = []
         commented = 0
+        tokens = []
         while flags and time.monotonic() - started < args.mail_outage:
             flag = flags[commented % len(flags)]
             page = browser.request("GET", f"/supervision/flags/{flag}/")
             csrf = CSRF.search(page.body).group(1)
-            sent = browser.request(
-                "POST",
-                f"/supervision/flags/{flag}/comment/",
-                {"csrfmiddlewaretoken": csrf, "comment": f"Fault drill: comment {commented + 1}."},
-            )
-            statuses[sent.status] += 1
-            times.append(sent.elapsed)
+            # The comment form's own token (the first token after the comment form's address).
+            token = TOKEN.search(page.body, page.body.index(f"/supervision/flags/{flag}/comment/")).group(1)
+            data = {
+                "csrfmiddlewaretoken": csrf,
+                "submission_token": token,
+                "comment": f"Drill {commented + 1}.",
+            }
+            # A double click: the same form sent twice must store one comment.
+            for _ in range(2):
+                sent = browser.request("POST", f"/supervision/flags/{flag}/comment/", data)
+                statuses[sent.status] += 1
+                times.append(sent.elapsed)
+            tokens.append(token)
             if sent.status == 302:
                 commented += 1
         outage = time.monotonic() - started
@@ -438,6 +445,9 @@ def mail_drill(args, port: int, smtp: MailServer, worker, socket_dir: Path, pg_p
         (failed,) = conn.execute(
             "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'mail' AND status = 'failed'"
         ).fetchone()
+        (stored_comments,) = conn.execute(
+            "SELECT count(*) FROM supervision_flagevent WHERE kind = 'commented' AND comment LIKE 'Drill %%'"
+        ).fetchone()
     comment_mails = [
         message for message in smtp.messages[before:] if b"Subject: [Alliance] Commented:" in message
     ]
@@ -449,6 +459,8 @@ def mail_drill(args, port: int, smtp: MailServer, worker, socket_dir: Path, pg_p
         failures.append(
             f"{left} messages still queued and {failed} failed {MAIL_DEADLINE} s after the server was back"
         )
+    if stored_comments != len(tokens):
+        failures.append(f"{len(tokens)} comment forms, each sent twice, stored {stored_comments} comments")
     if len(comment_mails) != commented:
         failures.append(f"{commented} comments saved but {len(comment_mails)} comment e-mails delivered")
     times.sort()
@@ -457,7 +469,8 @@ def mail_drill(args, port: int, smtp: MailServer, worker, socket_dir: Path, pg_p
         f"(aiosmtpd on a loopback port) refused connections for {outage:.1f} s while {SUPERVISOR} "
         f"commented on {len(flags)} flags of her supervisees; the task-queue worker ran beside gunicorn.",
         "",
-        f"Comments: {sum(statuses.values())} sent, answered "
+        f"Comments: {len(tokens)} comment forms, each sent twice (a double click), {stored_comments} "
+        f"comments stored; {sum(statuses.values())} requests, answered "
         + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
         + (
             f"; server time median {times[len(times) // 2] * 1000:.0f} ms, slowest {times[-1] * 1000:.0f} ms."
@@ -528,8 +541,9 @@ def report(args, port: int, results: Results, socket_dir: Path, pg_port: int) ->
         tokens = list(results.sent_tokens)
         stored = dict(
             conn.execute(
-                "SELECT submission_token::text, id FROM sessions_log_session"
-                " WHERE submission_token = ANY(%s::uuid[])",
+                "SELECT f.token::text, s.id FROM accounts_formsubmission f"
+                " JOIN sessions_log_session s ON f.result_url = '/sessions/' || s.id || '/'"
+                " WHERE f.token = ANY(%s::uuid[])",
                 [tokens],
             ).fetchall()
         )

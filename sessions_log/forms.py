@@ -1,5 +1,4 @@
 import datetime
-import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -12,12 +11,18 @@ from django.utils.text import Truncator
 from accounts.models import User
 from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientSetting
+from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
 from sessions_log.models import Addendum, Incident, Session, SessionSetting
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 INVALID_DATETIME = "Enter a date and time, such as 2025-05-05 10:00."
 INVALID_DATE = "Enter a date, such as 2025-05-05."
+# Tighter than the forms' general bounds (common.forms.BoundedForm), where the domain says so.
+CLOCK_SKEW = datetime.timedelta(minutes=5)  # "now" on the therapist's device may run a little ahead
+SESSION_PAST_LIMIT = datetime.timedelta(days=3653)
+SESSION_FUTURE_LIMIT = datetime.timedelta(days=731)
+FOLLOW_UP_HORIZON = datetime.timedelta(days=731)
 
 # A client's setting, where it names one, is the likeliest setting of the next session.
 SETTING_FROM_CLIENT = {
@@ -45,14 +50,12 @@ def now_to_the_minute() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
     """The session itself; the view pairs it with an ``IncidentFormSet``.
 
     A new session's form carries a one-time ``submission_token``, so that sending the same form
-    twice logs one session (see ``services.session_create``).
+    twice logs one session (common.forms.OnceFormMixin).
     """
-
-    submission_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Session
@@ -78,9 +81,6 @@ class SessionForm(forms.ModelForm):
         if self.instance.pk is None:
             self.instance.client = client
             self.instance.therapist = client.therapist
-            self.initial.setdefault("submission_token", uuid.uuid4())
-        else:
-            del self.fields["submission_token"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -101,11 +101,15 @@ class SessionForm(forms.ModelForm):
             initial["setting"] = SETTING_FROM_CLIENT[client.setting]
         return initial
 
-    def clean_submission_token(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(self.cleaned_data["submission_token"])
-        except ValueError:
-            return None  # missing or damaged: the form is saved, only without the double-submit guard
+    def clean_scheduled_start(self):
+        start = self.cleaned_data.get("scheduled_start")
+        if start and not (
+            timezone.now() - SESSION_PAST_LIMIT <= start <= timezone.now() + SESSION_FUTURE_LIMIT
+        ):
+            raise forms.ValidationError(
+                "A session is scheduled within ten years back and two years ahead.", code="out_of_range"
+            )
+        return start
 
     def session_start(self) -> datetime.datetime | None:
         """When the session began, once the form is cleaned: the default time of its incidents."""
@@ -118,7 +122,7 @@ class AgreementChoiceField(forms.ModelChoiceField):
         return f"{obj.get_category_display()} (v{obj.version}): {Truncator(obj.terms).chars(60)}"
 
 
-class IncidentForm(forms.ModelForm):
+class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
     """One incident, inside a session (``in_session=True``) or on its own.
 
     Inside a session, a blank time means the session's start (``default_occurred_at``), so the
@@ -186,9 +190,9 @@ class IncidentForm(forms.ModelForm):
     ):
         if not in_session and (kwargs.get("instance") is None or kwargs["instance"].pk is None):
             kwargs.setdefault("initial", {"occurred_at": now_to_the_minute()})
+        self.in_session = in_session
         super().__init__(*args, **kwargs)
         self.instance.client = client
-        self.in_session = in_session
         self.default_occurred_at = default_occurred_at
         agreements = Q(client=client, status=AgreementStatus.ACTIVE)
         if self.instance.agreement_id:
@@ -226,11 +230,33 @@ class IncidentForm(forms.ModelForm):
             ),
         )
 
+    @property
+    def creates(self) -> bool:
+        """In a session, the session's form carries the token for all of its incidents."""
+        return not self.in_session and super().creates
+
+    @property
+    def versioned(self) -> bool:
+        """In a session, the session's version covers its incidents (they are saved with it)."""
+        return not self.in_session and super().versioned
+
     def has_changed(self) -> bool:
         if self.instance.pk is not None:
             return super().has_changed()
         # On an empty form the offered owner is not an entry; anything else typed makes one.
         return any(name != "follow_up_owner" for name in self.changed_data)
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data.get("occurred_at")
+        if occurred_at and occurred_at > timezone.now() + CLOCK_SKEW:
+            raise forms.ValidationError("An incident cannot be in the future.", code="in_future")
+        return occurred_at
+
+    def clean_follow_up_due(self):
+        due = self.cleaned_data.get("follow_up_due")
+        if due and due > timezone.localdate() + FOLLOW_UP_HORIZON:
+            raise forms.ValidationError("Set the follow-up within two years.", code="too_far")
+        return due
 
     def clean_consulted_on(self):
         consulted_on = self.cleaned_data.get("consulted_on")
@@ -281,7 +307,7 @@ IncidentFormSet = forms.inlineformset_factory(
 )
 
 
-class AddendumForm(forms.ModelForm):
+class AddendumForm(OnceFormMixin, BoundedForm, forms.ModelForm):
     class Meta:
         model = Addendum
         fields = ("text", "reason")

@@ -6,7 +6,7 @@ signed one with ``EntryLocked``. Callers pass the cleaned values of the entry's 
 (``SESSION_FIELDS``, ``INCIDENT_FIELDS``); status and signature are never taken from them.
 """
 
-import uuid
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from clients.models import Client, ClientStatus
 from clients.signals import send_records_changed
+from common.forms import check_version
 from sessions_log.models import Addendum, EntryStatus, Incident, Session
 from sessions_log.signals import entry_revised
 
@@ -27,14 +28,6 @@ SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "updated
 
 class EntryLocked(ValidationError):
     """The entry is signed: it is never edited or signed again, only corrected by addenda."""
-
-
-class AlreadySubmitted(Exception):
-    """The same form was sent before and logged ``session``; nothing new was saved."""
-
-    def __init__(self, session: Session):
-        super().__init__(f"The form was already submitted: session {session.pk}.")
-        self.session = session
 
 
 def _require_owner(client: Client, user: User) -> None:
@@ -105,42 +98,26 @@ def session_create(
     therapist: User,
     data: Mapping[str, Any],
     incidents: Iterable[Mapping[str, Any]] = (),
-    submission_token: uuid.UUID | None = None,
 ) -> Session:
     """Log a draft session and the incidents of that session, all or nothing.
 
-    ``submission_token`` is the one-time token of the form sent: the same form sent again
-    (a double click, the back button) raises ``AlreadySubmitted`` with the session logged the
-    first time, also when both arrive at once (the unique token lets only one be stored).
+    The view stores the form's one-time token in the same transaction
+    (accounts.submissions.submitted_once): the same form sent twice logs one session.
     """
     _require_owner(client, therapist)
-    if submission_token is not None and (earlier := _submitted(client, submission_token)):
-        raise AlreadySubmitted(earlier)
     if client.status == ClientStatus.DISCHARGED:
         raise ValidationError(
             "%(client)s was discharged on %(date)s: no new sessions can be logged.",
             code="client_discharged",
             params={"client": client, "date": client.discharged_on},
         )
-    session = Session(
-        client=client, therapist=therapist, documented_at=timezone.now(), submission_token=submission_token
-    )
+    session = Session(client=client, therapist=therapist, documented_at=timezone.now())
     _assign(session, data, SESSION_FIELDS)
-    try:
-        _save(session)
-    except ValidationError:
-        # The same form, sent at the same moment, was stored first: this insert met its token.
-        if submission_token is not None and (earlier := _submitted(client, submission_token)):
-            raise AlreadySubmitted(earlier) from None
-        raise
+    _save(session)
     for number, incident_data in enumerate(incidents, start=1):
         _save(_new_incident(client=client, session=session, data=incident_data), label=f"Incident {number}")
     send_records_changed(client)
     return session
-
-
-def _submitted(client: Client, token: uuid.UUID) -> Session | None:
-    return Session.objects.filter(client=client, submission_token=token).first()
 
 
 REMOVED_FROM_SESSION = "Removed from its session before signing."
@@ -155,10 +132,16 @@ def session_update(
     new_incidents: Iterable[Mapping[str, Any]] = (),
     changed_incidents: Mapping[int, Mapping[str, Any]] | None = None,
     removed_incidents: Iterable[int] = (),
+    seen_version: datetime.datetime | None = None,
 ) -> Session:
-    """Change a draft session and its incidents: add, change (by id) and remove (by id)."""
+    """Change a draft session and its incidents: add, change (by id) and remove (by id).
+
+    ``seen_version`` is the session's ``updated_at`` when the form was read: a save from a form
+    read before a later change raises StaleEdit rather than overwriting that change.
+    """
     _require_owner(session.client, by)
     locked = _locked_draft(Session, session.pk, action="add an addendum instead.")
+    check_version(locked, seen_version)
     _assign(locked, data, SESSION_FIELDS)
     _save(locked)
     changed_incidents = changed_incidents or {}
@@ -232,10 +215,14 @@ def _refuse_in_session(incident: Incident, action: str) -> None:
 
 
 @transaction.atomic
-def incident_update(*, incident: Incident, by: User, data: Mapping[str, Any]) -> Incident:
-    """Change a draft incident logged outside a session (a session's own go with the session)."""
+def incident_update(
+    *, incident: Incident, by: User, data: Mapping[str, Any], seen_version: datetime.datetime | None = None
+) -> Incident:
+    """Change a draft incident logged outside a session (a session's own go with the session);
+    refused with StaleEdit if it changed since ``seen_version``."""
     _require_owner(incident.client, by)
     locked = _locked_draft(Incident, incident.pk, action="add an addendum instead.")
+    check_version(locked, seen_version)
     _refuse_in_session(locked, "change")
     _assign(locked, data, INCIDENT_FIELDS)
     _save(locked)

@@ -10,10 +10,11 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
 from audit.services import record_access
 from clients.models import Client, ClientStatus
 from clients.scoping import get_owned_or_404, get_visible_or_404
-from common.forms import add_service_errors
+from common.forms import StaleEdit, add_service_errors, differences
 from sessions_log import services
 from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
 from sessions_log.models import Addendum, Incident, Session
@@ -49,6 +50,8 @@ def session_new(request, client_pk):
     client = get_owned_or_404(
         Client.objects.select_related("practice", "therapist"), request.user, pk=client_pk
     )
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=client)
     if client.status == ClientStatus.DISCHARGED:
         messages.error(
             request, f"{client} was discharged on {client.discharged_on}: no new sessions can be logged."
@@ -62,7 +65,9 @@ def session_edit(request, pk):
     session = get_owned_or_404(
         Session.objects.select_related("client__practice", "client__therapist"), request.user, pk=pk
     )
-    if session.is_signed:
+    if session.is_signed and request.method == "GET":
+        # A save sent from a page opened before the signature goes on: the service refuses it,
+        # and the page shows what was typed rather than losing it.
         messages.error(
             request, "This session is signed and locked: it cannot be edited. Add an addendum instead."
         )
@@ -89,13 +94,11 @@ def _session_page(request, *, client: Client, session: Session):
         new = [entry_data(f) for f in formset.extra_forms if f.has_changed() and f not in deleted]
         try:
             if is_new:
-                session = services.session_create(
-                    client=client,
-                    therapist=request.user,
-                    data=entry_data(form),
-                    incidents=new,
-                    submission_token=form.cleaned_data["submission_token"],
-                )
+                with submitted_once(request.user, form.submission_token) as receipt:
+                    session = services.session_create(
+                        client=client, therapist=request.user, data=entry_data(form), incidents=new
+                    )
+                    receipt.result_url = session.get_absolute_url()
             else:
                 session = services.session_update(
                     session=session,
@@ -108,13 +111,22 @@ def _session_page(request, *, client: Client, session: Session):
                         if f.has_changed() and f not in deleted
                     },
                     removed_incidents=[f.instance.pk for f in deleted if f.instance.pk],
+                    seen_version=form.seen_version,
                 )
-        except services.AlreadySubmitted as exc:
-            messages.info(request, "This form had already been sent: the session is saved once, here.")
-            return redirect(exc.session)
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=client)
+        except StaleEdit as exc:
+            saved = exc.current.incidents.in_bulk([f.instance.pk for f in formset.initial_forms])
+            also = [
+                difference
+                for number, f in enumerate(formset.initial_forms, start=1)
+                if f.instance.pk in saved and f not in deleted
+                for difference in differences(f, saved[f.instance.pk], label=f"Incident {number}, ")
+            ]
+            form.show_conflict(exc.current, what="session", also=also)
         except services.EntryLocked as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(session)
+            # Signed in another tab: nothing is saved, and what was typed stays on the page.
+            form.add_error(None, f"{' '.join(exc.messages)} What you typed is kept below, not saved.")
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -194,10 +206,16 @@ def session_addendum(request, pk):
 @require_http_methods(["GET", "POST"])
 def incident_new(request, client_pk):
     client = get_owned_or_404(Client.objects.select_related("therapist"), request.user, pk=client_pk)
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=client)
     form = IncidentForm(_posted(request), client=client)
     if request.method == "POST" and form.is_valid():
         try:
-            incident = services.incident_create(client=client, by=request.user, data=entry_data(form))
+            with submitted_once(request.user, form.submission_token) as receipt:
+                incident = services.incident_create(client=client, by=request.user, data=entry_data(form))
+                receipt.result_url = incident.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=client)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -211,7 +229,7 @@ def incident_new(request, client_pk):
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, pk):
     incident = get_owned_or_404(Incident.objects.select_related("client__therapist"), request.user, pk=pk)
-    if incident.is_signed:
+    if incident.is_signed and request.method == "GET":
         messages.error(
             request, "This incident is signed and locked: it cannot be edited. Add an addendum instead."
         )
@@ -222,10 +240,13 @@ def incident_edit(request, pk):
     form = IncidentForm(_posted(request), instance=incident, client=incident.client)
     if request.method == "POST" and form.is_valid():
         try:
-            incident = services.incident_update(incident=incident, by=request.user, data=entry_data(form))
+            incident = services.incident_update(
+                incident=incident, by=request.user, data=entry_data(form), seen_version=form.seen_version
+            )
+        except StaleEdit as exc:
+            form.show_conflict(exc.current, what="incident")
         except services.EntryLocked as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(incident)
+            form.add_error(None, f"{' '.join(exc.messages)} What you typed is kept below, not saved.")
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -281,13 +302,19 @@ def incident_addendum(request, pk):
 
 
 def _addendum_page(request, *, entry: Session | Incident):
+    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
+        return already_sent(request, earlier, fallback=entry)
     if not entry.is_signed:
         messages.error(request, "Addenda are for signed entries: edit the draft instead.")
         return redirect(entry)
     form = AddendumForm(_posted(request), entry=entry)
     if request.method == "POST" and form.is_valid():
         try:
-            addendum = services.addendum_add(entry=entry, by=request.user, **form.cleaned_data)
+            with submitted_once(request.user, form.submission_token) as receipt:
+                addendum = services.addendum_add(entry=entry, by=request.user, **entry_data(form))
+                receipt.result_url = addendum.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=entry)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from boundaries.models import Category
+from common.forms import BoundedForm, OnceFormMixin
 from common.widgets import DateInput
 from sessions_log.models import Classification
 from supervision.models import OPEN_STATUSES, FlagStatus, RuleCode
@@ -13,7 +14,7 @@ from supervision.services import DECISION_OUTCOMES
 # Decisions
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(OnceFormMixin, BoundedForm, forms.Form):
     """What every decision carries: the newest event the supervisor saw, to refuse a stale one."""
 
     seen_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -41,7 +42,7 @@ class AcknowledgeForm(DecisionForm):
     pass
 
 
-class CommentForm(forms.Form):
+class CommentForm(OnceFormMixin, BoundedForm, forms.Form):
     comment = forms.CharField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -142,7 +143,7 @@ SORTS = {
 ALL_OPEN = "open_any"
 
 
-class FlagFilterForm(forms.Form):
+class FlagFilterForm(BoundedForm, forms.Form):
     therapist = forms.TypedChoiceField(label="Therapist", required=False, coerce=int, empty_value=None)
     rule = forms.ChoiceField(label="Rule", required=False, choices=[("", "All rules"), *RuleCode.choices])
     category = forms.ChoiceField(
@@ -176,7 +177,7 @@ def open_status_filter(status: str) -> dict:
     return {"status": status} if status else {}
 
 
-class IncidentExportForm(forms.Form):
+class IncidentExportForm(BoundedForm, forms.Form):
     start = forms.DateField(label="From", required=False, widget=DateInput())
     end = forms.DateField(label="To", required=False, widget=DateInput())
 
@@ -200,7 +201,7 @@ class IncidentExportForm(forms.Form):
 # Rule settings
 
 
-class RuleSettingForm(forms.Form):
+class RuleSettingForm(BoundedForm, forms.Form):
     """``enabled`` and one bounded whole number per threshold of the rule, from the catalogue."""
 
     enabled = forms.BooleanField(

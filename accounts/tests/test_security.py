@@ -56,6 +56,12 @@ class TestLockout:
         with time_machine.travel(timezone.now() + datetime.timedelta(minutes=15, seconds=1)):
             assert client.post(LOGIN, {"username": "owner", "password": PASSWORD}).status_code == 302
 
+    def test_a_username_longer_than_any_account_is_refused_by_the_form(self, client, owner):
+        response = fail_sign_in(client, username="u" * 300)  # axes stores usernames in varchar(255)
+
+        assert response.status_code == 200
+        assert b"at most 150 characters" in response.content
+
     def test_another_address_is_not_locked(self, client, owner):
         fail_sign_in(client, times=5, REMOTE_ADDR="203.0.113.7")
 

@@ -8,13 +8,14 @@ from django.db import transaction
 from django.test import Client as Browser
 from django.urls import reverse
 
+from accounts.models import FormSubmission
 from config.tests.concurrency import start, wait_until_blocked
 from sessions_log.models import Incident, Session
 from sessions_log.tests.factories import SessionFactory
 from sessions_log.tests.test_views import incident_fields, message_texts, session_data
 
 TOKEN = re.compile(rb'name="submission_token" value="([0-9a-f-]{36})"')
-ALREADY_SENT = "This form had already been sent: the session is saved once, here."
+ALREADY_SENT = "This form had already been sent: it was saved once, and this is the result."
 
 
 def new_url(client_record) -> str:
@@ -80,7 +81,7 @@ class TestSentTwice:
         assert refused.status_code == 200
         assert token.encode() in refused.content  # the re-rendered form keeps its token
         assert accepted.status_code == 302
-        assert Session.objects.get().submission_token == uuid.UUID(token)
+        assert FormSubmission.objects.get().token == uuid.UUID(token)
 
     def test_adding_an_incident_form_keeps_the_token(self, owner_client, client_record):
         token = form_token(owner_client, client_record)
@@ -107,19 +108,17 @@ class TestSentTwice:
         response = owner_client.post(new_url(client_record), session_data(submission_token=token))
 
         assert response.status_code == 302
-        assert Session.objects.get().submission_token is None
-
-    def test_another_clients_token_is_not_followed(self, owner_client, owner, client_record):
-        """A token is looked up for the client of the form only: nothing of another's is shown."""
-        other = SessionFactory(client__therapist=owner, submission_token=uuid.uuid4())
-
-        response = owner_client.post(
-            new_url(client_record), session_data(submission_token=str(other.submission_token))
-        )
-
-        assert response.status_code == 200
-        assert b"nothing was saved" in response.content
         assert Session.objects.count() == 1
+        assert not FormSubmission.objects.exists()
+
+    def test_another_users_token_is_not_followed(self, owner_client, colleague, client_record):
+        """A token is looked up for its own user only: nothing of another's is shown."""
+        theirs = FormSubmission.objects.create(token=uuid.uuid4(), user=colleague, result_url="/theirs/")
+
+        response = owner_client.post(new_url(client_record), session_data(submission_token=str(theirs.token)))
+
+        assert response["Location"] != "/theirs/"
+        assert not Session.objects.exists()
 
     def test_the_edit_form_has_no_token(self, owner_client, client_record):
         session = SessionFactory(client=client_record)
@@ -135,10 +134,11 @@ def test_the_same_form_sent_twice_at_once_logs_one_session(owner, client_record)
     browser.force_login(owner)
     token = uuid.uuid4()
 
-    # The first submit's session is inserted but not yet committed when the second arrives: the
-    # second passes the look-up, then its insert waits on the unique token until the first commits.
+    # The first submit's token and session are inserted but not yet committed when the second
+    # arrives: the second passes the look-up, then its insert waits on the token until the first commits.
     with transaction.atomic():
-        first = SessionFactory(client=client_record, submission_token=token)
+        first = SessionFactory(client=client_record)
+        FormSubmission.objects.create(token=token, user=owner, result_url=first.get_absolute_url())
         racers = start(
             [lambda: browser.post(new_url(client_record), session_data(submission_token=str(token)))]
         )

@@ -415,10 +415,14 @@ class TestEditSession:
         get = owner_client.get(url)
         post = owner_client.post(url, session_data(actual_end=local(START + 90 * MINUTE)))
 
-        for response in (get, post):
-            assert response.status_code == 302
-            assert response["Location"] == signed_session.get_absolute_url()
-            assert "signed and locked" in message_texts(response)[0]
+        assert get.status_code == 302
+        assert get["Location"] == signed_session.get_absolute_url()
+        assert "signed and locked" in message_texts(get)[0]
+        # A save from a page opened before the signature: refused, and what was typed is shown.
+        assert post.status_code == 200
+        assert b"is locked" in post.content
+        assert b"What you typed is kept below, not saved." in post.content
+        assert local(START + 90 * MINUTE).encode() in post.content
         assert snapshot() == before
         signed_session.refresh_from_db()
         assert signed_session.content_hash == signed_session.compute_content_hash()
@@ -680,10 +684,12 @@ class TestIncidentOutsideSession:
             incident_fields(owner, occurred_at=local(signed_incident.occurred_at), description="Changed."),
         )
 
-        for response in (get, post):
-            assert response.status_code == 302
-            assert response["Location"] == signed_incident.get_absolute_url()
-            assert "signed and locked" in message_texts(response)[0]
+        assert get.status_code == 302
+        assert get["Location"] == signed_incident.get_absolute_url()
+        assert "signed and locked" in message_texts(get)[0]
+        assert post.status_code == 200
+        assert b"What you typed is kept below, not saved." in post.content
+        assert b"Changed." in post.content
         assert snapshot() == before
 
     def test_incident_of_a_session_is_edited_with_the_session(self, owner_client, session):
