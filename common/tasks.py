@@ -104,3 +104,13 @@ def requeue_failed(*, job_id: int, practice_id: int) -> int | None:
             [new_id, job.pk],
         )
     return new_id
+
+
+@app.periodic(cron="*/5 * * * *", periodic_id="every-5-minutes", queueing_lock="retry_stalled_jobs")
+@app.task(name="common.retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> None:
+    """A job left running by a worker that died (killed mid-delivery, its host gone: no
+    heartbeat for 30 s) is queued again, so that no e-mail stays "doing" for ever."""
+    manager = context.app.job_manager
+    for job in await manager.get_stalled_jobs():
+        await manager.retry_job(job)

@@ -10,16 +10,19 @@ import datetime
 import socket
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.urls import reverse
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from clients.tests.factories import ClientFactory
-from common.tasks import MAIL_ATTEMPTS, retry_span, wait_after
+from common.mail import serialize
+from common.tasks import MAIL_ATTEMPTS, deliver_email, retry_span, retry_stalled_jobs, wait_after
 from common.tests.queue import in_a_thread_of_its_own
 from supervision import services
 from supervision.models import FlagEvent, FlagEventKind
@@ -236,3 +239,33 @@ def test_retries_last_a_day_with_growing_waits_then_the_job_fails_and_the_admin_
     run_worker()
     assert len(recorder.envelopes) == 1
     assert mail_jobs().filter(status="todo").count() == 0
+
+
+def test_mail_left_running_by_a_dead_worker_is_queued_again(client_record, smtp, working_server):
+    port, recorder = working_server
+    smtp(port)
+    job_id = deliver_email.defer(
+        message=serialize(EmailMessage("Left running", "body", to=["a@example.org"]))
+    )
+    with connection.cursor() as cursor:  # its worker was killed: no heartbeat for two minutes
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '2 minutes')"
+            " RETURNING id"
+        )
+        (worker_id,) = cursor.fetchone()
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+            [worker_id, job_id],
+        )
+
+    async def sweep():
+        with app.replace_connector(app.connector.get_worker_connector()):
+            async with app.open_async():
+                await retry_stalled_jobs(SimpleNamespace(app=app), timestamp=0)
+
+    in_a_thread_of_its_own(sweep)
+    assert mail_jobs().get(pk=job_id).status == "todo"
+    make_due()
+    run_worker()
+
+    assert [envelope.content.count(b"Subject: Left running") for envelope in recorder.envelopes] == [1]
