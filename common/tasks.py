@@ -1,7 +1,7 @@
 """The queue's ground-floor task, delivering e-mail (common/mail.py queues it), and what the
 pages ask of the mail in the queue.
 
-The worker (``manage.py procrastinate worker``) runs it; a message the server refuses, or that
+The worker (``manage.py run_worker``) runs it; a message the server refuses, or that
 times out after ``EMAIL_TIMEOUT`` seconds, is tried again after 30 s, 1, 2, 4... minutes, at most
 an hour apart, for a little over a day (``MAIL_ATTEMPTS``); then the job stays *failed*, shown on
 the practice admin's dashboard, who can send it again.

@@ -16,7 +16,7 @@ before, during and after the outage, the recovery time, and whether every write 
 saw succeed (a 302 to the new session) is in the database.
 
 Then the mail server fails. The task-queue worker runs beside gunicorn (``manage.py
-procrastinate worker``) and delivers to an SMTP server of the drill's own on a loopback port
+run_worker``) and delivers to an SMTP server of the drill's own on a loopback port
 (aiosmtpd). The server stops for ``--mail-outage`` seconds, refusing connections, while
 sup.rivera comments on her supervisees' flags; then it starts again. Every comment must answer
 its redirect (no 500), and every e-mail those comments caused must arrive once the server is
