@@ -4,16 +4,17 @@ of its own, and the queue's tables emptied after a transactional test."""
 import asyncio
 import threading
 
+from django.core.mail import EmailMessage
 from django.db import connection, connections
 
+from common.mail import PRACTICE_HEADER, serialize
 from common.tasks import deliver_email
 
 
 def failed_mail(practice_id: int, subject: str = "[Alliance] Critical flag") -> int:
     """A message of the practice that failed for good; returns its job's id."""
-    job_id = deliver_email.defer(
-        message={"practice": practice_id, "subject": subject, "to": ["a@example.org"]}
-    )
+    message = EmailMessage(subject, "body", to=["a@example.org"], headers={PRACTICE_HEADER: str(practice_id)})
+    job_id = deliver_email.defer(message=serialize(message))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE procrastinate_jobs SET status = 'failed' WHERE id = %s", [job_id])
     return job_id
