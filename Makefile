@@ -54,8 +54,12 @@ serve: $(VENV)/.runtime
 	@if [ -z "$$SECRET_KEY" ]; then \
 		echo "SECRET_KEY is not set: using a random key for this run (sign-ins end when the server stops)."; \
 	fi
+	@if [ -z "$$EMAIL_HOST" ]; then \
+		echo "EMAIL_HOST is not set: the worker prints each e-mail to this terminal (EMAIL_TO_CONSOLE=true)."; \
+	fi
 	@export SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
 		DEBUG=false ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" \
+		EMAIL_TO_CONSOLE="$${EMAIL_TO_CONSOLE:-$$([ -z "$$EMAIL_HOST" ] && echo true || echo false)}" \
 		GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}"; \
 	set -e; \
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0; \

@@ -11,6 +11,9 @@ class AccountsConfig(AppConfig):
         # Connect the session limits, the security log and two-factor to the sign-in signals.
         from accounts import middleware, security_log, two_factor  # noqa: F401
 
+        # The ground floor's system checks (common/ is no app and has no ready() of its own).
+        from common import checks  # noqa: F401
+
 
 class AllianceAdminConfig(admin_apps.AdminConfig):
     """Installs ``AllianceAdminSite`` as ``admin.site``, so ``@admin.register`` uses it."""

@@ -207,6 +207,9 @@ EMAIL_DELIVERY_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# With DEBUG off and no EMAIL_HOST, a system check refuses to start (common/checks.py) unless
+# printing mail to the worker's log is asked for: it would print password-reset links.
+EMAIL_TO_CONSOLE = env_bool("EMAIL_TO_CONSOLE", default=False)
 # Seconds the worker waits on a silent SMTP server before the attempt fails (and is retried).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_PORT = env_int("EMAIL_PORT", 587)

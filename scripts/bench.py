@@ -86,6 +86,8 @@ def database_env(name: str) -> dict:
         ALLOWED_HOSTS="127.0.0.1,testserver",
         DEBUG="false",
         LOG_LEVEL="WARNING",
+        # No mail server here: the worker (not run by the bench) would print the mail.
+        EMAIL_TO_CONSOLE="true",
         # The bench signs in with passwords only; two-factor is measured by its own tests.
         TWO_FACTOR_REQUIRED="false",
     )
