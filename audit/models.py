@@ -4,12 +4,13 @@ A row names the user, the client (none for an export spanning many), the kind an
 object, the action, the time, the address and the request id: never any of the content shown.
 
 Rows are written once and never changed: ``save()`` of an existing row, ``delete()`` and the
-queryset's ``update()`` and ``delete()`` raise ``AppendOnlyError``. That guards the ORM only; a
-database trigger refusing UPDATE and DELETE on ``audit_accessrecord`` (as django-pgtrigger's
-``Protect`` declares) would hold against raw SQL too, and belongs with the project's other
-audit-table triggers.
+queryset's ``update()`` and ``delete()`` raise ``AppendOnlyError``, and a database trigger
+(django-pgtrigger's ``Protect``, ``append_only``) refuses UPDATE and DELETE on
+``audit_accessrecord`` whatever path the SQL comes by, as on the change-history tables. Only the
+retention purge lifts it, for its own transaction.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -89,6 +90,7 @@ class AccessRecord(models.Model):
             models.Index(fields=["practice", "at"], name="accessrecord_practice_at_idx"),
             models.Index(fields=["client", "at"], name="accessrecord_client_at_idx"),
         ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type

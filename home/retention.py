@@ -57,7 +57,9 @@ def client_purge_archived(*, older_than_years: int, dry_run: bool = False) -> di
         through = Flag._meta.get_field(f"{model._meta.model_name}s").remote_field.through
         through.objects.filter(**{f"{model._meta.model_name}__client__in": ids}).delete()
     with pgtrigger.ignore(
-        "sessions_log.Incident:signed_entry_undeletable", "sessions_log.Session:signed_entry_undeletable"
+        "sessions_log.Incident:signed_entry_undeletable",
+        "sessions_log.Session:signed_entry_undeletable",
+        "audit.AccessRecord:append_only",
     ):
         for label, queryset in querysets.items():
             if label == "access records":

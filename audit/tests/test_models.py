@@ -1,4 +1,5 @@
 import pytest
+from django.db import ProgrammingError, connection, transaction
 
 from audit.models import AccessRecord, AppendOnlyError
 from audit.tests.factories import AccessRecordFactory
@@ -47,3 +48,17 @@ def test_the_object_url_points_at_the_page_viewed(record, client_record):
 
     assert record.object_url() == client_record.get_absolute_url()
     assert export.object_url() == ""
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE audit_accessrecord SET object_type = 'forged'", "DELETE FROM audit_accessrecord"]
+)
+def test_the_database_refuses_changes_by_any_path(record, sql):
+    with (
+        pytest.raises(ProgrammingError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+
+    assert AccessRecord.objects.get(pk=record.pk).object_type == record.object_type
