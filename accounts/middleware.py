@@ -9,6 +9,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from accounts.submissions import already_sent, earlier_result
+
 SIGNED_IN_AT = "alliance_signed_in_at"
 LAST_SEEN = "alliance_last_seen"
 
@@ -91,3 +93,25 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class SentAgainMiddleware:
+    """A create form sent again (a double click, the back button, a re-send after a 503) lands on
+    what its first send made, before the view runs: the view's own checks might refuse the second
+    send because of what the first did (the agreement it revised is no longer active, the flag it
+    resolved is closed). After CSRF's check (``process_view`` runs in MIDDLEWARE's order). One
+    query, on a POST that carries a form token only.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not request.user.is_authenticated:
+            return None
+        if "submission_token" in request.POST and (earlier := earlier_result(request.user, request.POST)):
+            return already_sent(request, earlier, fallback="home")
+        return None

@@ -46,8 +46,7 @@ def submitted_once(user, token: uuid.UUID | None):
             with transaction.atomic():
                 receipt = FormSubmission.objects.create(token=token, user=user)
         except IntegrityError:
-            earlier = FormSubmission.objects.filter(token=token, user=user).first()
-            raise AlreadySent(earlier.result_url if earlier else "") from None
+            raise _earlier(user, token) or AlreadySent("") from None
         yield receipt
         receipt.save(update_fields=["result_url"])
 
@@ -58,19 +57,20 @@ def already_sent(request, sent: AlreadySent, *, fallback):
     return redirect(sent.url or fallback)
 
 
-def earlier_result(user, data) -> AlreadySent | None:
-    """For a form sent again, its first send's result, before the view's own checks run.
+def _earlier(user, token: uuid.UUID) -> AlreadySent | None:
+    earlier = FormSubmission.objects.filter(token=token, user=user).only("result_url").first()
+    return AlreadySent(earlier.result_url) if earlier else None
 
-    Those checks may refuse the second send because of what the first one did (the agreement it
-    revised is no longer the active version; the flag it resolved is closed): the person is
-    shown what the first send made instead. Races are still settled by ``submitted_once``.
-    """
+
+def earlier_result(user, data) -> AlreadySent | None:
+    """For a form sent again, its first send's result (accounts.middleware.SentAgainMiddleware
+    asks before any view runs: the view's own checks might refuse the second send because of
+    what the first one did). Races are settled in the view by ``submitted_once``."""
     try:
         token = uuid.UUID(str(data.get("submission_token", "")))
     except ValueError:
         return None
-    earlier = FormSubmission.objects.filter(token=token, user=user).only("result_url").first()
-    return AlreadySent(earlier.result_url) if earlier else None
+    return _earlier(user, token)
 
 
 KEPT_FOR = datetime.timedelta(days=30)

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
+from accounts.submissions import AlreadySent, already_sent, submitted_once
 from audit.services import record_access
 from boundaries import services
 from boundaries.forms import (
@@ -39,8 +39,6 @@ def client_intake(request):
     """One page, one submit: the client and an agreement per category the therapist fills in."""
     if request.user.role != Role.THERAPIST:
         raise PermissionDenied("Only therapists record intakes.")
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback="clients:list")
     data = request.POST if request.method == "POST" else None
     form = ClientForm(data, practice=request.user.practice)
     sections = [
@@ -228,8 +226,6 @@ def agreement_pdf(request, client_pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_add(request, client_pk: int):
     client = get_owned_or_404(Client, request.user, pk=client_pk)
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=client)
     if refusal := _refuse_if_discharged(request, client):
         return refusal
     taken = set(BoundaryAgreement.objects.filter(client=client).active().values_list("category", flat=True))
@@ -272,8 +268,6 @@ def agreement_add(request, client_pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_revise(request, pk: int):
     agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=agreement)
     if not agreement.is_active:
         messages.error(request, "Only the active version of an agreement can be revised.")
         return redirect(agreement)
@@ -329,8 +323,6 @@ def agreement_end(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def agreement_acknowledge(request, pk: int):
     agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=agreement)
     if not agreement.is_active:
         messages.error(request, "Only the active version of an agreement can be acknowledged.")
         return redirect(agreement)

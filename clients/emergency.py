@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.security_log import log_event
-from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
+from accounts.submissions import AlreadySent, already_sent, submitted_once
 from clients.models import Client, EmergencyAccess
 from common import mail
 from common.forms import BoundedForm, OnceFormMixin
@@ -117,8 +117,6 @@ def _require_admin(user) -> None:
 def emergency_access(request):
     user = request.user
     _require_admin(user)
-    if request.method == "POST" and (earlier := earlier_result(user, request.POST)):
-        return already_sent(request, earlier, fallback="accounts:emergency_access")
     form = EmergencyAccessForm(request.POST if request.method == "POST" else None, practice=user.practice)
     if request.method == "POST" and form.is_valid():
         try:

@@ -125,8 +125,8 @@ def check_version(row, seen: datetime.datetime | None) -> None:
 
 
 def differences(form, current, *, label: str = "") -> list[str]:
-    """ "Field: saved value" for each field of model form ``form`` whose typed value differs
-    from ``current``'s, as a conflict message names them."""
+    """For each field of model form ``form`` whose typed value differs from ``current``'s, the
+    field's label and the saved value, as a conflict message names them."""
     found = []
     for name in form._meta.fields:
         if name not in form.fields or name not in getattr(form, "cleaned_data", {}):

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     # After the password, nothing but the second factor (or its enrolment) until it is done.
     "accounts.two_factor.TwoFactorMiddleware",
+    # A create form sent again lands on what its first send made (accounts/submissions.py).
+    "accounts.middleware.SentAgainMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that finds the database down answers with the 503 page instead of a 500.
     "common.middleware.DatabaseUnavailableMiddleware",

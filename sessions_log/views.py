@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
+from accounts.submissions import AlreadySent, already_sent, submitted_once
 from audit.services import record_access
 from clients.models import Client, ClientStatus
 from clients.scoping import get_owned_or_404, get_visible_or_404
@@ -50,8 +50,6 @@ def session_new(request, client_pk):
     client = get_owned_or_404(
         Client.objects.select_related("practice", "therapist"), request.user, pk=client_pk
     )
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=client)
     if client.status == ClientStatus.DISCHARGED:
         messages.error(
             request, f"{client} was discharged on {client.discharged_on}: no new sessions can be logged."
@@ -206,8 +204,6 @@ def session_addendum(request, pk):
 @require_http_methods(["GET", "POST"])
 def incident_new(request, client_pk):
     client = get_owned_or_404(Client.objects.select_related("therapist"), request.user, pk=client_pk)
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=client)
     form = IncidentForm(_posted(request), client=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,8 +298,6 @@ def incident_addendum(request, pk):
 
 
 def _addendum_page(request, *, entry: Session | Incident):
-    if request.method == "POST" and (earlier := earlier_result(request.user, request.POST)):
-        return already_sent(request, earlier, fallback=entry)
     if not entry.is_signed:
         messages.error(request, "Addenda are for signed entries: edit the draft instead.")
         return redirect(entry)

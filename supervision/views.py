@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.security_log import log_event
-from accounts.submissions import AlreadySent, already_sent, earlier_result, submitted_once
+from accounts.submissions import AlreadySent, already_sent, submitted_once
 from audit.services import record_access
 from boundaries.models import BoundaryAgreement, Category
 from clients.scoping import get_visible_or_404
@@ -303,8 +303,6 @@ def _decide(request, pk, action: str, decide, success: str):
     flag = _visible_flag(request, pk)
     if not flag.may_be_decided_by(request.user):
         raise PermissionDenied("Only a current supervisor of the therapist or a practice admin decides.")
-    if earlier := earlier_result(request.user, request.POST):
-        return already_sent(request, earlier, fallback=flag)
     evidence = _evidence(request, flag)
     form = _action_form(action, request.POST, evidence=evidence, seen_event=0)
     if form.is_valid():
