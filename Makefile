@@ -24,8 +24,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## demo-db: migrate the development database, load the demo data if it is empty, and run the
-## rules' sweep so that the demo shows its flags (afterwards the worker's schedule does)
+## demo-db: migrate the development database, load the demo data if it is empty (the seed runs the
+## rules' first sweep and the demo's review loop), and sweep again for a database loaded earlier
 demo-db: $(VENV)/.runtime
 	DEBUG=true $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty

@@ -40,6 +40,8 @@ OBJECT_URLS = {
     "session": ("sessions_log:session_detail", "object"),
     "incident": ("sessions_log:incident_detail", "object"),
     "flag": ("supervision:flag_detail", "object"),
+    "follow_up": ("follow_up_detail", "object"),
+    "supervisee": ("supervision:supervisee", "object"),
 }
 
 

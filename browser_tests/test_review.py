@@ -27,7 +27,7 @@ def test_supervisor_acknowledges_a_flag_and_the_therapist_sees_it(signed_in_page
     flags = supervisor.get_by_role("table").filter(has_text="Acknowledge by")
     expect(flags.locator("tbody tr").first).to_contain_text(str(chen))
     audit(supervisor)
-    flags.locator("tbody tr").first.get_by_role("link").click()
+    flags.locator("tbody tr").first.locator("th").get_by_role("link").click()
     expect(supervisor.get_by_role("heading", name="Why this flag")).to_be_visible()
     flag = Flag.objects.get(pk=int(re.search(r"/flags/(\d+)/", supervisor.url)[1]))
     assert flag.therapist == chen

@@ -1,11 +1,13 @@
 """The helpers that make the demo's rows from the cast and cases of ``demo.cases``.
 
 ``DemoBuilder`` creates the practices, accounts, supervision assignments and agreements, and
-plans clients with their weekly sessions, incidents and addenda in memory (``ClientPlan``) for
-the caller to write in bulk. ``demo.seed`` calls it in order; ``demo.bulk`` reuses it to fill a
-practice up to a ``PracticeSize``. Every random draw comes from ``DemoBuilder.rng`` in the order
-the helpers are called, so the same calls give the same rows. Also here: turning a wall-clock
-time into UTC, reserving primary keys, and signing entries once their ids are known.
+plans clients with their weekly sessions, incidents, follow-ups and addenda in memory
+(``ClientPlan``) for the caller to write in bulk. ``demo.seed`` calls it in order; ``demo.bulk``
+reuses it to fill a practice up to a ``PracticeSize``. Every random draw comes from
+``DemoBuilder.rng`` in the order the helpers are called, so the same calls give the same rows.
+Also here: turning a wall-clock time into UTC, reserving primary keys, signing entries once their
+ids are known, and the loop played through the services once the first sweep has opened the
+flags (``close_the_loop``).
 """
 
 import datetime
@@ -14,6 +16,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Practice, Role, SupervisionAssignment, User
 from boundaries.models import (
@@ -27,6 +30,7 @@ from boundaries.models import (
 from clients.models import Client, ClientSetting, ClientStatus
 from demo.cases import (
     AGREEMENT_TEXTS,
+    DEFAULT_FOLLOW_UP_NOTE,
     DRAFT_DUAL_TERMS,
     EXTRA_FIRST_NAMES,
     EXTRA_LAST_NAMES,
@@ -34,6 +38,15 @@ from demo.cases import (
     INCOMPLETE_INTAKE_DAYS_AGO,
     INTAKE_DAYS_AGO,
     LAKESIDE,
+    LOOP_CLIENT_FOLLOW_UP,
+    LOOP_PLAN,
+    LOOP_REPLY,
+    LOOP_RESOLUTION,
+    LOOP_RESOLVED,
+    LOOP_RETURNED,
+    LOOP_RETURNED_FLAG,
+    LOOP_SUPERVISOR,
+    LOOP_THERAPIST,
     OPTIONAL_CATEGORIES,
     RIVERSIDE,
     RIVERSIDE_ASSIGNMENTS,
@@ -48,6 +61,8 @@ from demo.cases import (
 from sessions_log.models import (
     Addendum,
     Attendance,
+    FollowUp,
+    FollowUpOrigin,
     HarmLevel,
     Incident,
     Initiator,
@@ -55,6 +70,9 @@ from sessions_log.models import (
     Session,
     SessionSetting,
 )
+from sessions_log.services import addendum_add, follow_up_complete, follow_up_create
+from supervision.models import Flag, Outcome
+from supervision.services import PlanStep, flag_reply, flag_resolve, flag_return_entry
 
 SEED = 1993  # Gutheil & Gabbard
 DAY = datetime.timedelta(days=1)
@@ -73,6 +91,8 @@ COUNTED = (
     "sessions",
     "incidents",
     "addenda",
+    "follow_ups",
+    "flags",
 )
 
 
@@ -89,6 +109,8 @@ class ClientPlan:
     sessions: list[Session] = field(default_factory=list)
     agreements: dict[str, list[BoundaryAgreement]] = field(default_factory=dict)
     incidents: list[Incident] = field(default_factory=list)
+    # The incidents' follow-ups: written once the incidents are.
+    follow_ups: list[FollowUp] = field(default_factory=list)
     # Sessions a scripted incident already happened in: the next one is placed in another.
     used_sessions: set[int] = field(default_factory=set)
 
@@ -535,20 +557,49 @@ class DemoBuilder:
             incident.consulted_on = documented_day
             incident.consultation_advice = text.advice
         if text.follow_up:
-            incident.follow_up = text.follow_up
-            incident.follow_up_owner = plan.therapist
-            if follow_up == "open":
-                incident.follow_up_due = self.today + rng.randint(5, 12) * DAY
-            elif follow_up == "overdue":
-                incident.follow_up_due = min(day + 11 * DAY, self.today - 5 * DAY)
-            else:
-                incident.follow_up_due = day + rng.randint(7, 21) * DAY
-                if incident.follow_up_due < self.today:
-                    earliest = max(day, incident.follow_up_due - 5 * DAY)
-                    incident.follow_up_done_on = min(
-                        earliest + rng.randint(0, 5) * DAY, incident.follow_up_due, self.today - DAY
-                    )
+            self.plan_follow_up(plan, incident, text, follow_up, day)
         plan.incidents.append(incident)
+
+    def plan_follow_up(
+        self, plan: ClientPlan, incident: Incident, text: IncidentText, state: str, day: datetime.date
+    ) -> None:
+        """The incident's follow-up, a task owned and set by the therapist when they documented it.
+
+        ``state`` is "open" (due in the coming days), "overdue" (due at least five days ago, not
+        done) or anything else: due one to three weeks after ``day``, the day it happened, and
+        done on or before that date if it has passed (open while it has not). The incident's own
+        follow-up columns, kept only for entries signed before follow-ups were tasks, stay blank.
+        """
+        rng = self.rng
+        done_on = None
+        if state == "open":
+            due = self.today + rng.randint(5, 12) * DAY
+        elif state == "overdue":
+            due = min(day + 11 * DAY, self.today - 5 * DAY)
+        else:
+            due = day + rng.randint(7, 21) * DAY
+            if due < self.today:
+                earliest = max(day, due - 5 * DAY)
+                done_on = min(earliest + rng.randint(0, 5) * DAY, due, self.today - DAY)
+        follow_up = FollowUp(
+            practice=plan.practice,
+            therapist=plan.therapist,
+            client=plan.client,
+            origin=FollowUpOrigin.INCIDENT,
+            incident=incident,
+            action=text.follow_up,
+            owner=plan.therapist,
+            due_on=due,
+            created_by=plan.therapist,
+            created_at=incident.documented_at,
+        )
+        if done_on is not None:
+            # At the end of that working day, after it was set; never later than the start of today.
+            done_at = max(utc(done_on, 17, 30, plan.zone), incident.documented_at + 30 * MINUTE)
+            follow_up.done_at = max(min(done_at, self.now(plan) - MINUTE), incident.documented_at)
+            follow_up.done_by = plan.therapist
+            follow_up.done_note = text.follow_up_note or DEFAULT_FOLLOW_UP_NOTE
+        plan.follow_ups.append(follow_up)
 
     def plan_routine_incidents(self, plan: ClientPlan) -> None:
         """A few ordinary incidents over the client's history.
@@ -619,3 +670,67 @@ class DemoBuilder:
                     created_at=min(created, self.now(plan) - 60 * MINUTE),
                 )
             )
+
+
+# The first sweep and the loop --------------------------------------------------------------------
+
+
+def sweep_moment(today: datetime.date) -> datetime.datetime:
+    """When the demo's first sweep judges: now, or the end of ``today`` if the demo is dated another day."""
+    zone = zoneinfo.ZoneInfo(RIVERSIDE.time_zone)
+    now = timezone.now()
+    if timezone.localdate(now, timezone=zone) == today:
+        return now
+    return utc(today, 23, 59, zone)
+
+
+def close_the_loop(builder: DemoBuilder, practice: Practice) -> None:
+    """Play DESIGN §2 journey 4 on dr.chen's flags through the real services, after the first sweep.
+
+    sup.rivera resolves one flag with a corrective plan, whose first follow-up dr.chen has done,
+    and dr.chen replies on it; sup.rivera returns two signed incidents of another flag, and dr.chen
+    answers one by an addendum; dr.chen adds a follow-up on a client by hand. The services stamp
+    the present time; the plan's due dates follow ``builder.today``.
+    """
+    supervisor, therapist = builder.users[LOOP_SUPERVISOR], builder.users[LOOP_THERAPIST]
+    today = builder.today
+
+    def open_flag(rule: str, code: str) -> Flag:
+        flag = Flag.objects.open().filter(practice=practice, rule=rule, client__code=code).first()
+        if flag is None:
+            raise RuntimeError(f"The demo's first sweep opened no {rule} flag for {code}: check demo.cases.")
+        return flag
+
+    resolved = open_flag(*LOOP_RESOLVED)
+    flag_resolve(
+        flag=resolved,
+        by=supervisor,
+        outcome=Outcome.CORRECTIVE_PLAN,
+        comment=LOOP_RESOLUTION,
+        plan=[PlanStep(step.action, therapist, today + step.due_in_days * DAY) for step in LOOP_PLAN],
+    )
+    items = resolved.plan_items.select_related("follow_up").order_by("pk")
+    for item, step in zip(items, LOOP_PLAN, strict=True):
+        if step.done_note:
+            follow_up_complete(follow_up=item.follow_up, by=therapist, note=step.done_note)
+    flag_reply(flag=resolved, by=therapist, comment=LOOP_REPLY)
+
+    returned_on = open_flag(*LOOP_RETURNED_FLAG)
+    entries = [returned_on.incidents.get(description=item.text.description) for item in LOOP_RETURNED]
+    for entry, item in zip(entries, LOOP_RETURNED, strict=True):
+        flag_return_entry(flag=returned_on, by=supervisor, entry=entry, comment=item.request)
+    for entry, item in zip(entries, LOOP_RETURNED, strict=True):
+        if item.addendum:
+            addendum_add(entry=entry, by=therapist, text=item.addendum, reason=item.reason)
+            builder.counts["addenda"] += 1
+
+    code, action, due_in_days = LOOP_CLIENT_FOLLOW_UP
+    follow_up_create(
+        by=therapist,
+        origin=FollowUpOrigin.CLIENT,
+        client=Client.objects.get(practice=practice, code=code),
+        action=action,
+        owner=therapist,
+        due_on=today + due_in_days * DAY,
+    )
+    builder.counts["follow_ups"] += len(LOOP_PLAN) + 1

@@ -3,7 +3,8 @@
 ``PracticeFiller`` adds years of ordinary practice for the therapists that ``size`` adds, from a
 random generator of its own (``SEED + 1``), once the scripted cast and cases are written, so
 those stay exactly as at scale 1. It plans through ``DemoBuilder``'s helpers and writes sessions
-and incidents with PostgreSQL's COPY (``_copy``) rather than one INSERT per row.
+and incidents with PostgreSQL's COPY (``_copy``) rather than one INSERT per row, and the
+incidents' follow-ups with batched INSERTs (``bulk_create``), never a service call per row.
 """
 
 import random
@@ -27,7 +28,7 @@ from demo.builder import (
     utc,
 )
 from demo.cases import OPTIONAL_CATEGORIES, RIVERSIDE, ROUTINE_INCIDENTS, Profile
-from sessions_log.models import Addendum, Attendance, Incident, Session, SessionSetting
+from sessions_log.models import Addendum, Attendance, FollowUp, Incident, Session, SessionSetting
 
 
 def _copy(model, objects: list) -> None:
@@ -99,7 +100,11 @@ class PracticeFiller:
         _copy(Session, all_sessions)
         _copy(Incident, all_incidents)
         Addendum.objects.bulk_create(builder.addenda)
+        # Thousands of follow-ups, written like the addenda: in batches, with no service per row.
+        follow_ups = [follow_up for plan in plans for follow_up in plan.follow_ups]
+        FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
         builder.counts["addenda"] += len(builder.addenda)
+        builder.counts["follow_ups"] += len(follow_ups)
         builder.counts["clients"] += len(plans)
         builder.counts["sessions"] += len(all_sessions)
         builder.counts["incidents"] += len(all_incidents)

@@ -77,6 +77,7 @@ class IncidentText:
     client_consent: str
     immediate_action: str
     follow_up: str = ""
+    follow_up_note: str = ""  # what the therapist wrote on marking the follow-up done
     advice: str = "Keep to the agreement, name the crossing with the client and note how they respond."
     planned: bool = False
     in_session: bool = True
@@ -155,6 +156,7 @@ ROUTINE_INCIDENTS = (
         "C. agreed to use the crisis line out of hours and said the reply had been enough.",
         "Replied the next morning; reviewed the crisis plan.",
         follow_up="Review the crisis plan with C. at the next session.",
+        follow_up_note="Went through the crisis plan together; C. keeps the numbers on their phone.",
         in_session=False,
         location=Location.ONLINE,
         harm=HarmLevel.LOW,
@@ -219,6 +221,7 @@ ROUTINE_INCIDENTS = (
         "C. was comfortable continuing and agreed the plan.",
         "Agreed a plan for the overlap; noted it in the dual-relationship agreement review.",
         follow_up="Discuss the overlap in supervision.",
+        follow_up_note="Discussed in supervision: the plan for the overlap stands; nothing to change.",
         harm=HarmLevel.LOW,
     ),
     IncidentText(
@@ -271,6 +274,7 @@ ROUTINE_INCIDENTS = (
         "C. agreed that we name physical expressions of anger early and use a pause signal.",
         "Paused the session; grounding; agreed a pause signal.",
         follow_up="Add the pause signal to the physical-contact agreement.",
+        follow_up_note="Pause signal written into the agreement; C. acknowledged the revised sheet.",
         advice="Reasonable to continue; review the safety plan and the room layout.",
         harm=HarmLevel.MODERATE,
         in_person=True,
@@ -305,6 +309,7 @@ ROUTINE_INCIDENTS = (
         "C. agreed to the call and to it ending after four weeks.",
         "Check-in calls booked for four Fridays.",
         follow_up="End the check-in calls after four weeks and review.",
+        follow_up_note="The calls ended as planned after four weeks; C. coped well without them.",
         planned=True,
     ),
     IncidentText(
@@ -316,6 +321,7 @@ ROUTINE_INCIDENTS = (
         "C. agreed to stay to finish the plan.",
         "Safety plan completed and copied to C.",
         follow_up="Review the safety plan at the next session.",
+        follow_up_note="Safety plan reviewed at the next session; no change needed.",
         overrun_minutes=10,
     ),
 )
@@ -466,6 +472,7 @@ SPREAD_WAITING = IncidentText(
     "At the next session C. agreed to use the practice phone line instead.",
     "Five-minute conversation; crisis line given; supervisor called the same evening.",
     follow_up="Review risk and restate the contact agreement with C.",
+    follow_up_note="Risk reviewed (low); contact agreement restated; C. agreed to use the practice line.",
     advice="Document, review risk, restate the contact agreement; consider an interim check-in call.",
     in_session=False,
     location=Location.OUTSIDE_OFFICE,
@@ -561,6 +568,7 @@ TRAIN_FARE_LOAN = IncidentText(
     "C. asked whether I could help.",
     "Lent the fare; noted it for supervision.",
     follow_up="Discuss the loan in supervision.",
+    follow_up_note="Discussed in the peer group: a one-off, repaid; next time reception helps instead.",
     harm=HarmLevel.LOW,
     in_person=True,
 )
@@ -644,6 +652,86 @@ PROFILES = (
 )
 LAKESIDE_PROFILE = Profile(incidents=(Scripted(1, 30, TRAIN_FARE_LOAN, follow_up="done"),))
 LAKESIDE_CLIENTS = 5
+
+# A follow-up done before the demo's today, where its text gives no note of its own.
+DEFAULT_FOLLOW_UP_NOTE = "Done as planned; noted in the client's record."
+
+
+# The loop closes (DESIGN §2, journey 4): after the first sweep, sup.rivera works dr.chen's flags
+# through the real services and dr.chen answers. Flags are picked by rule and client code
+# (RS-01CC is dr.chen's client in slot CC - 1), entries by the scripted text they were written from.
+
+
+@dataclass(frozen=True)
+class PlanText:
+    """One follow-up of a corrective plan: due so many days from today; done with ``done_note`` if given."""
+
+    action: str
+    due_in_days: int
+    done_note: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnedEntry:
+    """An incident of the flag's evidence sent back for revision; ``addendum`` answers it, if given."""
+
+    text: IncidentText
+    request: str
+    addendum: str = ""
+    reason: str = ""
+
+
+LOOP_SUPERVISOR = "sup.rivera"
+LOOP_THERAPIST = "dr.chen"
+# Resolved with a corrective plan of two follow-ups, one done already; the therapist replies on it.
+LOOP_RESOLVED = ("disclosure_pattern", "RS-0102")
+LOOP_RESOLUTION = (
+    "We went through the three disclosures together. Each was meant kindly, but together they have "
+    "moved the focus onto you, and C. now says you are 'the same'. A written plan first, then the "
+    "agreement with C."
+)
+LOOP_PLAN = (
+    PlanText(
+        "Write a disclosure plan for C.: what I will not share (family, health, my own history of "
+        "panic) and how I will answer her personal questions from now on.",
+        due_in_days=-3,
+        done_note="Written and gone through with Elena Rivera; a copy is in C.'s record.",
+    ),
+    PlanText(
+        "Review the self-disclosure agreement with C. at the next session and record how she responds.",
+        due_in_days=7,
+    ),
+)
+LOOP_REPLY = (
+    "Thank you. I recognise the pattern: I was trying to reassure her. The plan is written; I will "
+    "bring C.'s response to the agreement review to our next supervision."
+)
+# Two signed incidents of this flag returned at once; the therapist has answered one, so the flag
+# still waits on the other, which is on her "returned to me" list. Her other open flags are left
+# for a visitor (and the browser tests) to work.
+LOOP_RETURNED_FLAG = ("slippery_slope", "RS-0103")
+LOOP_RETURNED = (
+    ReturnedEntry(
+        SLOPE_PHONE,
+        "The entry says twenty minutes was more than the agreement allows, but not what happens if C. "
+        "rings the practice mobile again in the evening. Add what you told her and what you will do.",
+        addendum="At the next session I told C. that the practice mobile is not answered after 18:00 "
+        "and that in a crisis she calls the Samaritans on 116 123. If she rings in the evening again I "
+        "will not answer, and will reply the next working morning through the practice line.",
+        reason="Revision asked for by the supervisor: the plan for further evening calls.",
+    ),
+    ReturnedEntry(
+        SLOPE_HUG,
+        "You were advised to consider whether the late contact and the hug are one pattern of growing "
+        "dependence. Add whether you have talked with C. about them together, and what you concluded.",
+    ),
+)
+# A follow-up the therapist added by hand on a client's record (origin "client").
+LOOP_CLIENT_FOLLOW_UP = (
+    "RS-0104",
+    "Book a review of the time agreement with C.: the review date has passed.",
+    5,  # due in so many days
+)
 
 CLIENTS_PER_THERAPIST = 12
 # Days from intake to today by slot, before a little jitter; slot 11 is discharged.

@@ -2,9 +2,13 @@
 
 ``seed_demo`` loads Riverside Practice (an admin, two supervisors, three therapists with a dozen
 clients each) and Lakeside Practice (a second tenant), then fills nine months of agreements,
-weekly sessions, incidents and addenda, relative to ``today``. The scripted cases give every rule
-of DESIGN §4 something to fire on; everything else is ordinary, varied practice. Flags are left
-to the rule engine.
+weekly sessions, incidents with their follow-ups (tasks: open, overdue and done) and addenda,
+relative to ``today``. The scripted cases give every rule of DESIGN §4 something to fire on;
+everything else is ordinary, varied practice. Flags are the rule engine's: the load ends with its
+first sweep, and then plays the closing loop of DESIGN §2 journey 4 on some of dr.chen's flags
+through the real services (``demo.builder.close_the_loop``): a flag resolved with a corrective
+plan and replied on, a flag's returned entry answered by an addendum and another still waiting,
+and a follow-up added by hand on a client.
 
 The same seed gives the same shape on any day; the dates move with ``today``. A second run finds
 the demo practices and writes nothing. ``scale`` multiplies Riverside's therapists (and so its
@@ -32,7 +36,14 @@ from django.utils import timezone
 
 from accounts.models import Practice, Role, User
 from clients.models import Client
-from demo.builder import DemoBuilder, PracticeSize, reserve_ids, sign_entries
+from demo.builder import (
+    DemoBuilder,
+    PracticeSize,
+    close_the_loop,
+    reserve_ids,
+    sign_entries,
+    sweep_moment,
+)
 from demo.bulk import PracticeFiller
 from demo.cases import (
     CLIENTS_PER_THERAPIST,
@@ -42,7 +53,8 @@ from demo.cases import (
     RIVERSIDE,
     RIVERSIDE_ASSIGNMENTS,
 )
-from sessions_log.models import Addendum, Incident, Session
+from sessions_log.models import Addendum, FollowUp, Incident, Session
+from supervision.engine import evaluate
 
 DEMO_PASSWORD = "alliance-demo"  # noqa: S105 - published in the README; demo data only
 
@@ -152,7 +164,14 @@ def _build(builder: DemoBuilder) -> dict[str, int]:
     Session.objects.bulk_create(sessions, batch_size=2000)
     Incident.objects.bulk_create(incidents, batch_size=2000)
     Addendum.objects.bulk_create(builder.addenda)
-    builder.counts.update(sessions=len(sessions), incidents=len(incidents), addenda=len(builder.addenda))
+    follow_ups = [follow_up for plan in builder.plans for follow_up in plan.follow_ups]
+    FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
+    builder.counts.update(
+        sessions=len(sessions),
+        incidents=len(incidents),
+        addenda=len(builder.addenda),
+        follow_ups=len(follow_ups),
+    )
     if builder.size is not None:
         riverside_plans = [plan for plan in builder.plans if plan.practice == riverside]
         PracticeFiller(builder, riverside, [builder.users[t] for _s, t in extra_pairs], supervisor_of).fill(
@@ -160,6 +179,11 @@ def _build(builder: DemoBuilder) -> dict[str, int]:
             sessions=sum(len(plan.sessions) for plan in riverside_plans),
             incidents=sum(len(plan.incidents) for plan in riverside_plans),
         )
+    # The first sweep of the rules opens the demo's flags; then the loop is played on some of them.
+    moment = sweep_moment(builder.today)
+    for practice in (riverside, lakeside):
+        builder.counts["flags"] += len(evaluate(practice=practice, now=moment).opened)
+    close_the_loop(builder, riverside)
     return dict(builder.counts)
 
 

@@ -30,7 +30,7 @@ from boundaries.models import BoundaryAgreement
 from clients.forms import ExportPasswordForm
 from clients.models import Client
 from clients.scoping import get_visible_or_404
-from sessions_log.models import Addendum, Incident, Session
+from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 from supervision.models import Flag, FlagEvent
 
 CONFIRMATION_TTL = datetime.timedelta(minutes=5)
@@ -71,6 +71,8 @@ def client_record(client: Client, user) -> dict:
     sessions = Session.objects.for_user(user).filter(client=client).order_by("scheduled_start", "pk")
     incidents = Incident.objects.for_user(user).filter(client=client).order_by("occurred_at", "pk")
     addenda = Addendum.objects.for_user(user).filter(client=client).order_by("created_at", "pk")
+    follow_ups = FollowUp.objects.for_user(user).filter(client=client).order_by("created_at", "pk")
+    revisions = RevisionRequest.objects.for_user(user).filter(client=client).order_by("requested_at", "pk")
     flags = (
         Flag.objects.for_user(user)
         .filter(client=client)
@@ -79,6 +81,8 @@ def client_record(client: Client, user) -> dict:
             "incidents",
             "sessions",
             "agreements",
+            "follow_ups",
+            "plan_items",
         )
         .order_by("opened_at", "pk")
     )
@@ -88,12 +92,16 @@ def client_record(client: Client, user) -> dict:
         "sessions": [_fields(session) for session in sessions],
         "incidents": [_fields(incident) for incident in incidents],
         "addenda": [_fields(addendum) for addendum in addenda],
+        "follow_ups": [_fields(follow_up) for follow_up in follow_ups],
+        "revision_requests": [_fields(revision) for revision in revisions],
         "flags": [
             {
                 **_fields(flag),
                 "incident_ids": [incident.pk for incident in flag.incidents.all()],
                 "session_ids": [session.pk for session in flag.sessions.all()],
                 "agreement_ids": [agreement.pk for agreement in flag.agreements.all()],
+                "follow_up_ids": [follow_up.pk for follow_up in flag.follow_ups.all()],
+                "plan_follow_up_ids": [item.follow_up_id for item in flag.plan_items.all()],
                 "events": [_fields(event) for event in flag.events.all()],
             }
             for flag in flags
@@ -166,8 +174,13 @@ def client_export_pdf(request, pk):
         .order_by("scheduled_start", "pk"),
         "incidents": Incident.objects.for_user(request.user)
         .filter(client=client)
-        .select_related("signed_by", "follow_up_owner", "agreement")
-        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .select_related("signed_by", "agreement")
+        .prefetch_related(
+            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+            Prefetch(
+                "follow_ups", queryset=FollowUp.objects.select_related("owner", "done_by").order_by("pk")
+            ),
+        )
         .order_by("occurred_at", "pk"),
         "flags": Flag.objects.for_user(request.user)
         .filter(client=client)

@@ -4,6 +4,9 @@ from home import export, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
+    path("follow-ups/<int:pk>/", views.follow_up_detail, name="follow_up_detail"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
 ]
 
 # Served under /clients/ in the clients namespace (config/urls.py): the pages about one client
@@ -11,6 +14,7 @@ urlpatterns = [
 client_urlpatterns = [
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/timeline/", views.client_timeline, name="timeline"),
+    path("<int:pk>/follow-ups/new/", views.follow_up_new, name="follow_up_new"),
     path("<int:pk>/export/", export.client_export, name="export"),
     path("<int:pk>/export.json", export.client_export_json, name="export_json"),
     path("<int:pk>/export.pdf", export.client_export_pdf, name="export_pdf"),

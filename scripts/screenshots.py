@@ -38,8 +38,9 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
     from django.db.models import F
     from django.urls import reverse
 
+    from accounts.models import User
     from boundaries.models import BoundaryAgreement
-    from sessions_log.models import Session
+    from sessions_log.models import RevisionRequest, Session
     from supervision.models import Flag
 
     flag = (
@@ -63,6 +64,16 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
         .order_by("-version", "client__code", "category")
         .first()
     )
+    # The closed loop: a flag resolved with a plan, a returned entry answered by an addendum.
+    resolved = (
+        Flag.objects.filter(therapist__username="dr.chen", plan_items__isnull=False).order_by("pk").first()
+    )
+    answered = (
+        RevisionRequest.objects.filter(client__therapist__username="dr.chen", addendum__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    chen_user = User.objects.get(username="dr.chen")
     pages = [
         ("01-sign-in", reverse("accounts:login"), None),
         ("02-therapist-home", reverse("home"), "dr.chen"),
@@ -76,7 +87,15 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
         ("10-supervisor-dashboard", reverse("supervision:dashboard"), "sup.rivera"),
         ("11-flag", flag.get_absolute_url(), "sup.rivera"),
         ("12-practice-dashboard", reverse("supervision:admin_dashboard"), "admin"),
+        ("13-my-flags", reverse("supervision:my_flags"), "dr.chen"),
+        ("14-my-follow-ups", reverse("follow_ups"), "dr.chen"),
+        ("16-supervisee", reverse("supervision:supervisee", args=[chen_user.pk]), "sup.rivera"),
     ]
+    if resolved is not None:
+        pages.append(("15-resolved-flag-with-plan", resolved.get_absolute_url(), "dr.chen"))
+    if answered is not None:
+        pages.append(("17-returned-entry-answered", answered.entry.get_absolute_url(), "dr.chen"))
+    pages.sort()
     connections.close_all()
     return pages
 

@@ -14,6 +14,7 @@ from clients.models import Client, ClientSetting
 from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
 from sessions_log.models import Addendum, Incident, Session, SessionSetting
+from sessions_log.services import FOLLOW_UP, follow_up_owners
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 INVALID_DATETIME = "Enter a date and time, such as 2025-05-05 10:00."
@@ -43,7 +44,61 @@ def entry_data(form: forms.ModelForm) -> dict[str, Any]:
 
     ``Meta.fields``, not ``_meta.fields``: an inline formset appends its foreign key to the latter.
     """
-    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+    data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+    if spec := getattr(form, "follow_up_spec", lambda: None)():
+        data[FOLLOW_UP] = spec
+    return data
+
+
+def clean_due_on(due: datetime.date | None) -> datetime.date | None:
+    """A follow-up's due date: from today, within two years."""
+    if due and due < timezone.localdate():
+        raise forms.ValidationError("A new follow-up cannot be due in the past.", code="in_past")
+    if due and due > timezone.localdate() + FOLLOW_UP_HORIZON:
+        raise forms.ValidationError("Set the follow-up within two years.", code="too_far")
+    return due
+
+
+class FollowUpForm(OnceFormMixin, BoundedForm, forms.Form):
+    """A follow-up added by hand: what, who, by when."""
+
+    action = forms.CharField(
+        label="What is to be done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what is to be done."},
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Owner",
+        empty_label=None,
+        error_messages={"required": "Choose who does it.", "invalid_choice": "Choose someone from the list."},
+    )
+    due_on = forms.DateField(
+        label="Due",
+        widget=DateInput(),
+        error_messages={"required": "Give a due date.", "invalid": INVALID_DATE},
+    )
+
+    def __init__(self, *args, therapist: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = follow_up_owners(therapist)
+        self.initial.setdefault("owner", therapist.pk)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout("action", Row(Column("owner"), Column("due_on")))
+
+    def clean_due_on(self):
+        return clean_due_on(self.cleaned_data.get("due_on"))
+
+
+class FollowUpDoneForm(BoundedForm, forms.Form):
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What was done, briefly (optional).",
+    )
 
 
 def now_to_the_minute() -> datetime.datetime:
@@ -135,7 +190,16 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         label="Agreement touched",
         empty_label="None in particular",
     )
-    follow_up_owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    # The follow-up typed with the incident becomes a task of its own (FollowUp), not a column.
+    follow_up = forms.CharField(
+        label="What follow-up", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    follow_up_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Follow-up owner", empty_label=None
+    )
+    follow_up_due = forms.DateField(
+        label="Follow-up due", required=False, widget=DateInput(), error_messages={"invalid": INVALID_DATE}
+    )
 
     class Meta:
         model = Incident
@@ -143,17 +207,10 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         widgets = {
             "occurred_at": DateTimeLocalInput(),
             "consulted_on": DateInput(),
-            "follow_up_due": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             **{
                 name: forms.Textarea(attrs={"rows": 2})
-                for name in (
-                    "rationale",
-                    "client_consent",
-                    "consultation_advice",
-                    "immediate_action",
-                    "follow_up",
-                )
+                for name in ("rationale", "client_consent", "consultation_advice", "immediate_action")
             },
         }
         labels = {
@@ -161,14 +218,10 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
             "consulted_with": "Consulted with",
             "consulted_on": "Consulted on",
             "consultation_advice": "Advice given",
-            "follow_up": "What follow-up",
-            "follow_up_owner": "Follow-up owner",
-            "follow_up_due": "Follow-up due",
         }
         help_texts = {
             "provisional_classification": "A crossing can be benign; a violation harms or exploits. "
             "Your supervisor sets the final classification.",
-            "follow_up_due": "Give a due date only with a follow-up.",
         }
         error_messages = {
             "category": {"required": "Choose the category of boundary."},
@@ -177,7 +230,6 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
             "occurred_at": {"invalid": INVALID_DATETIME, "required": "Say when it happened."},
             "description": {"required": "Describe what happened, factually."},
             "consulted_on": {"invalid": INVALID_DATE},
-            "follow_up_due": {"invalid": INVALID_DATE},
         }
 
     def __init__(
@@ -201,9 +253,13 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         self.fields["agreement"].queryset = BoundaryAgreement.objects.filter(agreements).order_by(
             "category", "-version"
         )
-        self.fields["follow_up_owner"].queryset = User.objects.filter(pk=client.therapist_id)
-        if self.instance.pk is None:
-            self.initial.setdefault("follow_up_owner", client.therapist_id)
+        self.fields["follow_up_owner"].queryset = follow_up_owners(client.therapist)
+        self.initial.setdefault("follow_up_owner", client.therapist_id)
+        if self.instance.pk is not None:
+            self.fields["follow_up"].label = "Another follow-up"
+            self.fields[
+                "follow_up"
+            ].help_text = "The follow-ups already set are listed on the incident's page; this adds one."
         if in_session:
             self.fields["occurred_at"].required = False
             self.fields["occurred_at"].help_text = "Leave empty for the start of the session."
@@ -253,10 +309,7 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         return occurred_at
 
     def clean_follow_up_due(self):
-        due = self.cleaned_data.get("follow_up_due")
-        if due and due > timezone.localdate() + FOLLOW_UP_HORIZON:
-            raise forms.ValidationError("Set the follow-up within two years.", code="too_far")
-        return due
+        return clean_due_on(self.cleaned_data.get("follow_up_due"))
 
     def clean_consulted_on(self):
         consulted_on = self.cleaned_data.get("consulted_on")
@@ -271,10 +324,26 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
                 self.add_error("occurred_at", "Say when it happened (the session has no valid start).")
             else:
                 cleaned["occurred_at"] = self.default_occurred_at
-        if not cleaned.get("follow_up"):
-            # An owner without a follow-up is noise in "what needs me now".
-            cleaned["follow_up_owner"] = None
+        action, due = cleaned.get("follow_up"), cleaned.get("follow_up_due")
+        if action and not due and "follow_up_due" not in self.errors:
+            self.add_error(
+                "follow_up_due", forms.ValidationError("Give the follow-up a due date.", code="required")
+            )
+        if due and not action:
+            self.add_error(
+                "follow_up", forms.ValidationError("Say what the follow-up is.", code="follow_up_required")
+            )
         return cleaned
+
+    def follow_up_spec(self) -> dict | None:
+        """The follow-up typed with the incident, as the services take it; None if none was."""
+        if not self.cleaned_data.get("follow_up"):
+            return None
+        return {
+            "action": self.cleaned_data["follow_up"],
+            "owner": self.cleaned_data.get("follow_up_owner"),
+            "due_on": self.cleaned_data["follow_up_due"],
+        }
 
 
 class BaseIncidentFormSet(forms.BaseInlineFormSet):

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 
 from boundaries.models import Category
 from clients.scoping import ScopedQuerySet
@@ -371,6 +372,7 @@ class Incident(SignableEntry):
     consulted_on = models.DateField(null=True, blank=True)
     consultation_advice = models.TextField(blank=True)
     immediate_action = models.TextField(blank=True)
+    # Legacy: copied into FollowUp tasks by migration 0006 and kept as signed (see signed_fields).
     follow_up = models.TextField(blank=True)
     follow_up_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -395,11 +397,12 @@ class Incident(SignableEntry):
         "consulted_on",
         "consultation_advice",
         "immediate_action",
-        "follow_up",
-        "follow_up_owner",
-        "follow_up_due",
     )
-    signed_fields = ("client", "session", *editable_fields, "documented_at")
+    # The follow-up columns are no longer typed (follow-ups are ``FollowUp`` tasks since
+    # migration 0006, which copied them there) but stay in the signed content: the entries signed
+    # before then were signed with them, and their signatures must keep checking out.
+    legacy_signed_fields = ("follow_up", "follow_up_owner", "follow_up_due")
+    signed_fields = ("client", "session", *editable_fields, *legacy_signed_fields, "documented_at")
 
     objects = IncidentQuerySet.as_manager()
 
@@ -449,11 +452,6 @@ class Incident(SignableEntry):
             models.Index(
                 fields=["documented_at"], condition=Q(status=EntryStatus.DRAFT), name="incident_unsigned_idx"
             ),
-            models.Index(
-                fields=["follow_up_due"],
-                condition=Q(follow_up_due__isnull=False, follow_up_done_on__isnull=True),
-                name="incident_follow_up_open_idx",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -483,8 +481,6 @@ class Incident(SignableEntry):
                     code="category_mismatch",
                     params={"category": self.agreement.get_category_display()},
                 )
-        if self.follow_up_due and not self.follow_up.strip():
-            errors["follow_up"] = ValidationError("Say what the follow-up is.", code="follow_up_required")
         if errors:
             raise ValidationError(errors)
 
@@ -550,3 +546,165 @@ class Addendum(models.Model):
             raise ValidationError(
                 "Edit the draft instead: addenda are for signed entries.", code="entry_not_signed"
             )
+
+
+class FollowUpOrigin(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    CORRECTIVE_PLAN = "corrective_plan", "Corrective plan of a flag"
+    MEETING = "meeting", "Supervision meeting"
+    CLIENT = "client", "Added on the client"
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    practice_path = "practice"
+    therapist_path = "therapist"
+
+    def unarchived(self):
+        """Also without the follow-ups of an incident taken back (archived) before signing."""
+        return super().unarchived().filter(Q(incident__isnull=True) | Q(incident__archived_at__isnull=True))
+
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+    def overdue(self, today: datetime.date):
+        return self.open().filter(due_on__lt=today)
+
+
+@track_changes()
+class FollowUp(models.Model):
+    """Something to be done, by someone, by a date; marked done with a note.
+
+    It belongs to a therapist's caseload (``therapist``: whose supervisors see it) and usually to
+    one client; a corrective plan of a therapist-level flag has no client. Completing it writes
+    this row only: the signed incident it came from stays locked.
+    """
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="follow_ups")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload_follow_ups"
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    origin = models.CharField(max_length=20, choices=FollowUpOrigin)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    action = models.TextField("what is to be done")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
+    # Blank only on follow-ups copied from incidents that had no due date; new ones always have one.
+    due_on = models.DateField("due", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Blank on a follow-up marked done before follow-ups were tasks (who did it was not kept).
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_note = models.TextField(blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("due_on").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=FollowUpOrigin.values), name="follow_up_origin_valid"
+            ),
+            models.CheckConstraint(condition=~Q(action__regex=r"^\s*$"), name="follow_up_action_required"),
+            models.CheckConstraint(
+                condition=~Q(origin=FollowUpOrigin.INCIDENT) | Q(incident__isnull=False),
+                name="follow_up_incident_origin_has_incident",
+            ),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=False) | Q(done_by__isnull=True, done_note=""),
+                name="follow_up_done_fields_only_when_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True)
+                | Q(done_at__gte=F("created_at"))
+                | Q(created_by__isnull=True),
+                name="follow_up_done_after_created",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "due_on"], condition=Q(done_at__isnull=True), name="follow_up_owner_open_idx"
+            ),
+            models.Index(fields=["due_on"], condition=Q(done_at__isnull=True), name="follow_up_open_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return Truncator(self.action).chars(60)
+
+    def get_absolute_url(self) -> str:
+        return reverse("follow_up_detail", args=[self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return not self.is_done and self.due_on is not None and self.due_on < today
+
+    def may_be_completed_by(self, user) -> bool:
+        """Its owner marks it done, or the therapist whose caseload it is in."""
+        return user.is_active and user.pk in (self.owner_id, self.therapist_id)
+
+
+class RevisionRequestQuerySet(ScopedQuerySet):
+    practice_path = "client__practice"
+    therapist_path = "client__therapist"
+
+    def unanswered(self):
+        return self.filter(addendum__isnull=True)
+
+
+@track_changes()
+class RevisionRequest(models.Model):
+    """A supervisor's request that a signed entry be revised; an addendum answers it.
+
+    Written by supervision when it returns an entry of a flag's evidence; kept here, beside the
+    entry, so that the entry's page and its addendum form show what is asked and by whom.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="revision_requests")
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="revision_requests"
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="revision_requests"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    request = models.TextField("what is asked")
+    addendum = models.ForeignKey(
+        "Addendum", on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
+    )
+
+    objects = RevisionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False, incident__isnull=True)
+                | Q(session__isnull=True, incident__isnull=False),
+                name="revision_request_exactly_one_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(request__regex=r"^\s*$"), name="revision_request_text_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision of {self.entry} asked by {self.requested_by}"
+
+    def get_absolute_url(self) -> str:
+        return self.entry.get_absolute_url()
+
+    @property
+    def entry(self):
+        return self.session or self.incident

@@ -1,4 +1,4 @@
-"""Writes to the session log: drafts, signatures, addenda.
+"""Writes to the session log: drafts, signatures, addenda, follow-ups, revision requests.
 
 Every change goes through here, so a signed entry stays locked whatever a page offers: an
 update or a second signature re-reads the row under ``SELECT ... FOR UPDATE`` and refuses a
@@ -12,14 +12,27 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from clients.models import Client, ClientStatus
 from clients.signals import send_records_changed
 from common.forms import check_version
-from sessions_log.models import Addendum, EntryStatus, Incident, Session
+from sessions_log import notifications
+from sessions_log.models import (
+    Addendum,
+    EntryStatus,
+    FollowUp,
+    FollowUpOrigin,
+    Incident,
+    RevisionRequest,
+    Session,
+)
 from sessions_log.signals import entry_revised
+
+# The key under which an incident's data may carry the follow-up typed with it (see FollowUpSpec).
+FOLLOW_UP = "follow_up"
 
 SESSION_FIELDS = frozenset(Session.editable_fields)
 INCIDENT_FIELDS = frozenset(Incident.editable_fields)
@@ -87,8 +100,27 @@ def _locked_draft(model, pk: int, *, action: str):
 
 def _new_incident(*, client: Client, session: Session | None, data: Mapping[str, Any]) -> Incident:
     incident = Incident(client=client, session=session, documented_at=timezone.now())
-    _assign(incident, data, INCIDENT_FIELDS)
+    _assign(incident, _without_follow_up(data), INCIDENT_FIELDS)
     return incident
+
+
+def _without_follow_up(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {name: value for name, value in data.items() if name != FOLLOW_UP}
+
+
+def _save_incident(incident: Incident, data: Mapping[str, Any], *, by: User, label: str = "") -> None:
+    """Save the incident, and the follow-up typed with it as a task of its own."""
+    _save(incident, label=label)
+    if spec := data.get(FOLLOW_UP):
+        follow_up_create(
+            client=incident.client,
+            by=by,
+            origin=FollowUpOrigin.INCIDENT,
+            incident=incident,
+            action=spec["action"],
+            owner=spec["owner"] or incident.client.therapist,
+            due_on=spec["due_on"],
+        )
 
 
 @transaction.atomic
@@ -115,7 +147,8 @@ def session_create(
     _assign(session, data, SESSION_FIELDS)
     _save(session)
     for number, incident_data in enumerate(incidents, start=1):
-        _save(_new_incident(client=client, session=session, data=incident_data), label=f"Incident {number}")
+        incident = _new_incident(client=client, session=session, data=incident_data)
+        _save_incident(incident, incident_data, by=therapist, label=f"Incident {number}")
     send_records_changed(client)
     return session
 
@@ -164,13 +197,11 @@ def session_update(
         if pk in removed:
             continue
         incident = own[pk]
-        _assign(incident, incident_data, INCIDENT_FIELDS)
-        _save(incident, label=f"Incident {number}")
+        _assign(incident, _without_follow_up(incident_data), INCIDENT_FIELDS)
+        _save_incident(incident, incident_data, by=by, label=f"Incident {number}")
     for number, incident_data in enumerate(new_incidents, start=len(changed_incidents) + 1):
-        _save(
-            _new_incident(client=locked.client, session=locked, data=incident_data),
-            label=f"Incident {number}",
-        )
+        incident = _new_incident(client=locked.client, session=locked, data=incident_data)
+        _save_incident(incident, incident_data, by=by, label=f"Incident {number}")
     send_records_changed(locked.client)
     return locked
 
@@ -200,7 +231,7 @@ def incident_create(*, client: Client, by: User, data: Mapping[str, Any]) -> Inc
     """
     _require_owner(client, by)
     incident = _new_incident(client=client, session=None, data=data)
-    _save(incident)
+    _save_incident(incident, data, by=by)
     send_records_changed(client)
     return incident
 
@@ -224,8 +255,8 @@ def incident_update(
     locked = _locked_draft(Incident, incident.pk, action="add an addendum instead.")
     check_version(locked, seen_version)
     _refuse_in_session(locked, "change")
-    _assign(locked, data, INCIDENT_FIELDS)
-    _save(locked)
+    _assign(locked, _without_follow_up(data), INCIDENT_FIELDS)
+    _save_incident(locked, data, by=by)
     send_records_changed(locked.client)
     return locked
 
@@ -251,6 +282,117 @@ def addendum_add(*, entry: Session | Incident, by: User, text: str, reason: str)
     addendum = Addendum(client=locked.client, text=text, reason=reason, author=by)
     setattr(addendum, locked._meta.model_name, locked)
     _save(addendum)
-    # An addendum is how a therapist revises an entry a supervisor returned.
-    entry_revised.send(sender=type(locked), entry=locked, by=by)
+    # An addendum is how a therapist revises an entry a supervisor returned: it answers every
+    # request still open on the entry.
+    RevisionRequest.objects.select_for_update().filter(
+        **{locked._meta.model_name: locked}, addendum__isnull=True
+    ).update(addendum=addendum)
+    entry_revised.send(sender=type(locked), entry=locked, by=by, addendum=addendum)
     return addendum
+
+
+# Revision requests
+
+
+@transaction.atomic
+def revision_request_create(*, entry: Session | Incident, by: User, request: str) -> RevisionRequest:
+    """Ask the therapist to revise a signed entry by an addendum (supervision's "return").
+
+    Whoever may return an entry is supervision's to decide; here the entry must be signed.
+    """
+    if not entry.is_signed:
+        raise ValidationError(
+            "That %(kind)s is still a draft, which its therapist can edit: comment instead. "
+            "Signed entries are returned for an addendum.",
+            code="draft",
+            params={"kind": entry._meta.verbose_name},
+        )
+    revision = RevisionRequest(client=entry.client, requested_by=by, request=request.strip())
+    setattr(revision, entry._meta.model_name, entry)
+    revision.save()
+    return revision
+
+
+# Follow-ups
+
+
+def follow_up_owners(therapist: User):
+    """Who may own a follow-up in ``therapist``'s caseload: the people who can open it.
+
+    The therapist, their current supervisors and the practice's admins, all active.
+    """
+    return User.objects.filter(
+        Q(pk=therapist.pk)
+        | Q(pk__in=therapist.current_supervisors().values("pk"))
+        | Q(role=Role.PRACTICE_ADMIN),
+        practice_id=therapist.practice_id,
+        is_active=True,
+    ).order_by("last_name", "first_name", "username")
+
+
+@transaction.atomic
+def follow_up_create(
+    *,
+    by: User,
+    origin: str,
+    action: str,
+    owner: User,
+    due_on: datetime.date,
+    client: Client | None = None,
+    therapist: User | None = None,
+    incident: Incident | None = None,
+    notify: bool = True,
+) -> FollowUp:
+    """Add a follow-up to a client's record (or, with no client, to ``therapist``'s caseload).
+
+    The owner must be someone who can open it (``follow_up_owners``); one who did not set it
+    themselves is told by e-mail, unless ``notify`` is off (the caller tells them otherwise).
+    """
+    therapist = client.therapist if client is not None else therapist
+    if therapist is None:
+        raise TypeError("A follow-up belongs to a client or to a therapist's caseload.")
+    if not follow_up_owners(therapist).filter(pk=owner.pk).exists():
+        raise ValidationError(
+            "%(owner)s cannot open this record: choose the therapist, a current supervisor "
+            "or a practice admin.",
+            code="owner_not_allowed",
+            params={"owner": owner},
+        )
+    follow_up = FollowUp(
+        practice_id=therapist.practice_id,
+        therapist=therapist,
+        client=client,
+        origin=origin,
+        incident=incident,
+        action=action.strip(),
+        owner=owner,
+        due_on=due_on,
+        created_by=by,
+    )
+    _save(follow_up)
+    if notify and owner.pk != by.pk:
+        notifications.notify_follow_up_assigned(follow_up)
+    if client is not None:
+        send_records_changed(client)
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_complete(*, follow_up: FollowUp, by: User, note: str = "") -> FollowUp:
+    """Mark the follow-up done, with a note; refused if someone already did."""
+    locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if not locked.may_be_completed_by(by):
+        raise PermissionDenied("Only the follow-up's owner or the client's therapist marks it done.")
+    if locked.is_done:
+        raise ValidationError(
+            "This follow-up was already marked done on %(when)s.",
+            code="already_done",
+            params={"when": f"{timezone.localtime(locked.done_at):%Y-%m-%d %H:%M}"},
+        )
+    locked.done_at = timezone.now()
+    locked.done_by = by
+    locked.done_note = note.strip()
+    locked.save(update_fields=["done_at", "done_by", "done_note"])
+    if locked.client_id is not None:
+        send_records_changed(locked.client)
+    return locked

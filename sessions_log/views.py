@@ -6,8 +6,9 @@ change through ``get_owned_or_404`` (the client's own therapist), so anyone else
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.submissions import AlreadySent, already_sent, submitted_once
@@ -17,7 +18,7 @@ from clients.scoping import get_owned_or_404, get_visible_or_404
 from common.forms import StaleEdit, add_service_errors, differences
 from sessions_log import services
 from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
-from sessions_log.models import Addendum, Incident, Session
+from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 
 INCIDENT_PREFIX = "incidents"
 
@@ -157,8 +158,11 @@ def session_detail(request, pk):
     incidents = (
         Incident.objects.for_user(request.user)
         .filter(session=session)
-        .select_related("agreement", "follow_up_owner", "signed_by")
-        .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+        .select_related("agreement", "signed_by")
+        .prefetch_related(
+            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner").order_by("pk")),
+        )
         .order_by("occurred_at", "pk")
     )
     addenda = Addendum.objects.for_user(request.user).filter(session=session).select_related("author")
@@ -170,8 +174,22 @@ def session_detail(request, pk):
             "client": session.client,
             "incidents": incidents,
             "addenda": addenda,
+            "revisions": _revisions(request, session=session),
+            "add_url": reverse("sessions_log:session_addendum", args=[session.pk])
+            if session.is_signed
+            else "",
             "is_owner": session.client.therapist_id == request.user.pk,
         },
+    )
+
+
+def _revisions(request, **entry):
+    """The revision requests on one entry, the unanswered first, with who asked and the answer."""
+    return list(
+        RevisionRequest.objects.for_user(request.user)
+        .filter(**entry)
+        .select_related("requested_by", "addendum")
+        .order_by(F("addendum").asc(nulls_first=True), "requested_at", "pk")
     )
 
 
@@ -258,7 +276,9 @@ def incident_edit(request, pk):
 @require_GET
 def incident_detail(request, pk):
     incident = get_visible_or_404(
-        Incident.objects.select_related("client", "session", "agreement", "follow_up_owner", "signed_by"),
+        Incident.objects.select_related("client", "session", "agreement", "signed_by").prefetch_related(
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner").order_by("pk"))
+        ),
         request.user,
         pk=pk,
     )
@@ -271,6 +291,10 @@ def incident_detail(request, pk):
             "incident": incident,
             "client": incident.client,
             "addenda": addenda,
+            "revisions": _revisions(request, incident=incident),
+            "add_url": reverse("sessions_log:incident_addendum", args=[incident.pk])
+            if incident.is_signed
+            else "",
             "is_owner": incident.client.therapist_id == request.user.pk,
         },
     )
@@ -318,6 +342,12 @@ def _addendum_page(request, *, entry: Session | Incident):
         request,
         "sessions_log/addendum_form.html",
         {
+            # What the supervisor asked, beside the form that answers it.
+            "revisions": [
+                revision
+                for revision in _revisions(request, **{entry._meta.model_name: entry})
+                if revision.addendum_id is None
+            ],
             "entry": entry,
             "entry_kind": entry._meta.verbose_name,
             "client": entry.client,

@@ -53,7 +53,12 @@ from supervision.rules import ACKNOWLEDGE_WITHIN, RULES, resolve_setting
 SWEEP_LOCK_NAMESPACE = 0x414C4C59  # "ALLY"
 CONDITION_CLEARED = "Condition cleared: the rule no longer finds this with the current records."
 # The evidence relations of a flag, and the prefix of their keys in a fingerprint.
-EVIDENCE = (("incidents", "incident"), ("sessions", "session"), ("agreements", "agreement"))
+EVIDENCE = (
+    ("incidents", "incident"),
+    ("sessions", "session"),
+    ("agreements", "agreement"),
+    ("follow_ups", "follow_up"),
+)
 
 
 @dataclass

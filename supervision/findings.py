@@ -39,7 +39,15 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, Que
 
 from boundaries.models import CORE_CATEGORIES, AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client, ClientStatus
-from sessions_log.models import Classification, EntryStatus, HarmLevel, Incident, Initiator, Session
+from sessions_log.models import (
+    Classification,
+    EntryStatus,
+    FollowUp,
+    HarmLevel,
+    Incident,
+    Initiator,
+    Session,
+)
 from supervision.models import THERAPIST_LEVEL_RULES, RuleCode
 
 # Categories in which any incident the therapist starts is reviewed at once.
@@ -62,6 +70,7 @@ class Finding:
     incident_ids: tuple[int, ...] = ()
     session_ids: tuple[int, ...] = ()
     agreement_ids: tuple[int, ...] = ()
+    follow_up_ids: tuple[int, ...] = ()
     summary: str = ""
     conditions: tuple[str, ...] = ()
 
@@ -71,7 +80,8 @@ class Finding:
 
     @property
     def evidence_keys(self) -> frozenset[str]:
-        return evidence_keys(self.incident_ids, self.session_ids, self.agreement_ids) | set(self.conditions)
+        keys = evidence_keys(self.incident_ids, self.session_ids, self.agreement_ids, self.follow_up_ids)
+        return keys | set(self.conditions)
 
     @property
     def fingerprint(self) -> str:
@@ -85,11 +95,12 @@ def subject_key(rule: str, client_id: int | None, therapist_id: int) -> tuple[st
     return (rule, client_id, 0)
 
 
-def evidence_keys(incident_ids=(), session_ids=(), agreement_ids=()) -> frozenset[str]:
+def evidence_keys(incident_ids=(), session_ids=(), agreement_ids=(), follow_up_ids=()) -> frozenset[str]:
     return frozenset(
         [f"incident:{pk}" for pk in incident_ids]
         + [f"session:{pk}" for pk in session_ids]
         + [f"agreement:{pk}" for pk in agreement_ids]
+        + [f"follow_up:{pk}" for pk in follow_up_ids]
     )
 
 
@@ -407,12 +418,18 @@ def find_missing_precautions(
 def find_follow_up_overdue(
     *, practice, thresholds: dict, now: datetime.datetime, client_ids=None, therapist_ids=None
 ) -> list[Finding]:
-    """Follow-ups whose due date has passed (in the practice's time zone) and that are not done."""
+    """Follow-ups whose due date has passed (in the practice's time zone) and that are not done.
+
+    The subject is the client: a follow-up with no client (a therapist-level flag's plan) is
+    chased by the owner's daily digest and the supervisee page instead.
+    """
     rows = (
-        _incidents(practice, client_ids, therapist_ids)
-        .filter(follow_up_due__lt=_today(practice, now), follow_up_done_on__isnull=True)
-        .order_by("client_id", "follow_up_due", "pk")
-        .values_list("client_id", "client__therapist_id", "pk", "follow_up_due")
+        _scoped(FollowUp.objects.order_by(), practice, client_ids, therapist_ids)
+        .unarchived()
+        .filter(client__isnull=False)
+        .overdue(_today(practice, now))
+        .order_by("client_id", "due_on", "pk")
+        .values_list("client_id", "client__therapist_id", "pk", "due_on")
     )
     by_client = defaultdict(list)
     for client_id, therapist_id, pk, due in rows:
@@ -423,7 +440,7 @@ def find_follow_up_overdue(
             practice_id=practice.pk,
             therapist_id=therapist_id,
             client_id=client_id,
-            incident_ids=tuple(pk for pk, _ in follow_ups),
+            follow_up_ids=tuple(pk for pk, _ in follow_ups),
             summary=f"{_plural(len(follow_ups), 'follow-up')} not done, due on "
             f"{_and([due.isoformat() for _, due in follow_ups])}.",
         )

@@ -1,15 +1,19 @@
 import datetime
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
+from accounts.models import User
 from boundaries.models import Category
-from common.forms import BoundedForm, OnceFormMixin
+from common.forms import BoundedForm, OnceFormMixin, bound_field
 from common.widgets import DateInput
+from sessions_log.forms import INVALID_DATE, clean_due_on
 from sessions_log.models import Classification
-from supervision.models import OPEN_STATUSES, FlagStatus, RuleCode
+from supervision.models import OPEN_STATUSES, FlagStatus, Outcome, RuleCode
 from supervision.rules import Rule
-from supervision.services import DECISION_OUTCOMES
+from supervision.services import DECISION_OUTCOMES, PlanStep
 
 # Decisions
 
@@ -108,12 +112,142 @@ class ClassifyForm(DecisionForm):
         return self.incidents[self.cleaned_data["incident"]]
 
 
+PLAN_ROWS = 4
+
+
 class ResolveForm(DecisionForm):
+    """The outcome, and with a corrective plan its follow-ups: up to ``PLAN_ROWS``, each with
+    what is to be done, its owner and its due date (rows left blank are no follow-up)."""
+
     outcome = forms.ChoiceField(
         label="Outcome",
         choices=[("", "Choose the outcome"), *((o.value, o.label) for o in DECISION_OUTCOMES)],
         error_messages={"required": "Choose the outcome of the review."},
     )
+
+    def __init__(self, *args, owners=None, therapist=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = owners if owners is not None else User.objects.none()
+        # Read once for the four rows' menus (each would query on its own); choosing still checks
+        # the queryset.
+        owner_choices = [(user.pk, str(user)) for user in owners]
+        for row in range(1, PLAN_ROWS + 1):
+            self.fields[f"plan_{row}_action"] = forms.CharField(
+                label=f"Plan item {row}: what is to be done",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"plan_{row}_owner"] = forms.ModelChoiceField(
+                queryset=owners,
+                label="Owner",
+                required=False,
+                empty_label=None,
+                initial=therapist.pk if therapist is not None else None,
+                error_messages={"invalid_choice": "Choose someone from the list."},
+            )
+            self.fields[f"plan_{row}_owner"].choices = owner_choices
+            self.fields[f"plan_{row}_due"] = forms.DateField(
+                label="Due",
+                required=False,
+                widget=DateInput(),
+                error_messages={"invalid": INVALID_DATE},
+            )
+            for part in ("action", "owner", "due"):
+                bound_field(self.fields[f"plan_{row}_{part}"])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "seen_event",
+            *(["submission_token"] if "submission_token" in self.fields else []),
+            "outcome",
+            "comment",
+            Fieldset(
+                "Corrective plan (with that outcome): one follow-up per row",
+                *(
+                    Row(
+                        Column(f"plan_{row}_action", css_class="col-md-6"),
+                        Column(f"plan_{row}_owner", css_class="col-md-3"),
+                        Column(f"plan_{row}_due", css_class="col-md-3"),
+                    )
+                    for row in range(1, PLAN_ROWS + 1)
+                ),
+            ),
+        )
+
+    def plan_rows(self):
+        """The plan's fields, row by row, for the template."""
+        return [
+            (self[f"plan_{row}_action"], self[f"plan_{row}_owner"], self[f"plan_{row}_due"])
+            for row in range(1, PLAN_ROWS + 1)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        plan = []
+        for row in range(1, PLAN_ROWS + 1):
+            action = cleaned.get(f"plan_{row}_action", "")
+            due_name = f"plan_{row}_due"
+            if not action:
+                if cleaned.get(due_name):
+                    self.add_error(f"plan_{row}_action", "Say what is to be done, or clear the due date.")
+                continue
+            if due_name in self.errors:
+                continue
+            due = cleaned.get(due_name)
+            try:
+                due = clean_due_on(due)
+            except forms.ValidationError as exc:
+                self.add_error(due_name, exc)
+                continue
+            if due is None:
+                self.add_error(due_name, "Give this plan item a due date.")
+                continue
+            owner = cleaned.get(f"plan_{row}_owner")
+            if owner is None:
+                self.add_error(f"plan_{row}_owner", "Choose who carries it out.")
+                continue
+            plan.append(PlanStep(action=action, owner=owner, due_on=due))
+        if plan and cleaned.get("outcome") and cleaned["outcome"] != Outcome.CORRECTIVE_PLAN:
+            self.add_error(
+                "outcome", 'Plan items go with the outcome "corrective plan": choose it, or clear them.'
+            )
+        if cleaned.get("outcome") == Outcome.CORRECTIVE_PLAN and not plan and not self.errors:
+            self.add_error(
+                "plan_1_action", "A corrective plan needs at least one item: what, by whom, by when."
+            )
+        cleaned["plan"] = plan
+        return cleaned
+
+
+class ReplyForm(OnceFormMixin, BoundedForm, forms.Form):
+    comment = forms.CharField(
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Your supervisor is told by e-mail that you replied; the reply itself stays in Alliance.",
+        error_messages={"required": "Write your reply."},
+    )
+
+
+class BulkAcknowledgeForm(OnceFormMixin, BoundedForm, forms.Form):
+    """Several open flags acknowledged at once, with one comment; ``flags`` are the ones offered."""
+
+    flags = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Tick the flags to acknowledge.",
+            "invalid_choice": "A ticked flag is no longer in your queue; reload the page.",
+            "invalid_pk_value": "A ticked flag is no longer in your queue; reload the page.",
+        },
+    )
+    comment = forms.CharField(
+        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, flags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flags"].queryset = flags
 
 
 class DismissForm(DecisionForm):
@@ -228,3 +362,51 @@ class RuleSettingForm(BoundedForm, forms.Form):
 
     def thresholds(self) -> dict[str, int]:
         return {threshold.key: self.cleaned_data[threshold.key] for threshold in self.rule.thresholds}
+
+
+class MyFlagsFilterForm(BoundedForm, forms.Form):
+    """The therapist's flags: by status (open, closed or one status), rule, client and opening date."""
+
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Open and closed"),
+            (ALL_OPEN, "All open"),
+            ("closed", "All closed"),
+            *FlagStatus.choices,
+        ],
+    )
+    rule = forms.ChoiceField(label="Rule", required=False, choices=[("", "All rules"), *RuleCode.choices])
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    opened_from = forms.DateField(label="Opened from", required=False, widget=DateInput())
+    opened_to = forms.DateField(label="to", required=False, widget=DateInput())
+
+    def __init__(self, data=None, *, clients=(), **kwargs):
+        super().__init__(data or None, **kwargs)
+        self.fields["client"].choices = [("", "All clients")] + [(c.pk, c.code) for c in clients]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("opened_from"), cleaned.get("opened_to")
+        if start and end and start > end:
+            self.add_error("opened_to", "The end date must not come before the start date.")
+        return cleaned
+
+    def filter(self, flags):
+        if not self.is_bound or not self.is_valid():
+            return flags
+        data = self.cleaned_data
+        if data["status"] == "closed":
+            flags = flags.exclude(status__in=OPEN_STATUSES)
+        elif data["status"]:
+            flags = flags.filter(**open_status_filter(data["status"]))
+        if data["rule"]:
+            flags = flags.filter(rule=data["rule"])
+        if data["client"]:
+            flags = flags.filter(client_id=data["client"])
+        if data["opened_from"]:
+            flags = flags.filter(opened_at__date__gte=data["opened_from"])
+        if data["opened_to"]:
+            flags = flags.filter(opened_at__date__lte=data["opened_to"])
+        return flags

@@ -92,6 +92,7 @@ class Flag(models.Model):
     incidents = models.ManyToManyField("sessions_log.Incident", blank=True, related_name="flags")
     sessions = models.ManyToManyField("sessions_log.Session", blank=True, related_name="flags")
     agreements = models.ManyToManyField("boundaries.BoundaryAgreement", blank=True, related_name="flags")
+    follow_ups = models.ManyToManyField("sessions_log.FollowUp", blank=True, related_name="flags")
 
     objects = FlagQuerySet.as_manager()
 
@@ -205,6 +206,7 @@ class FlagEventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated to the practice admin"
     AUTO_CLOSED = "auto_closed", "Closed: condition cleared"
     REVISED = "revised", "Returned entry revised by an addendum"
+    REPLIED = "replied", "Therapist replied"
 
 
 class FlagEventQuerySet(ScopedQuerySet):
@@ -235,6 +237,14 @@ class FlagEvent(models.Model):
         "sessions_log.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="flag_events"
     )
     classification = models.CharField(max_length=10, choices=Classification, blank=True)
+    # A return asks through a revision request kept beside the entry; the addendum answering it
+    # is named on the "revised" event, so the flag shows the answer in full.
+    revision_request = models.ForeignKey(
+        "sessions_log.RevisionRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    addendum = models.ForeignKey(
+        "sessions_log.Addendum", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = FlagEventQuerySet.as_manager()
@@ -245,7 +255,10 @@ class FlagEvent(models.Model):
             models.CheckConstraint(condition=Q(kind__in=FlagEventKind.values), name="flag_event_kind_valid"),
             # A dismissal and a plain comment say why; a bare one means nothing later.
             models.CheckConstraint(
-                condition=~Q(kind__in=[FlagEventKind.DISMISSED, FlagEventKind.COMMENTED]) | ~Q(comment=""),
+                condition=~Q(
+                    kind__in=[FlagEventKind.DISMISSED, FlagEventKind.COMMENTED, FlagEventKind.REPLIED]
+                )
+                | ~Q(comment=""),
                 name="flag_event_comment_required",
             ),
             models.CheckConstraint(
@@ -271,6 +284,46 @@ class FlagEvent(models.Model):
     @property
     def entry(self):
         return self.incident or self.session
+
+
+class PlanItemQuerySet(ScopedQuerySet):
+    practice_path = "flag__practice"
+    therapist_path = "flag__therapist"
+    client_path = "flag__client"
+
+
+class PlanItem(models.Model):
+    """One follow-up of the corrective plan a flag was resolved with."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="plan_items")
+    follow_up = models.OneToOneField(
+        "sessions_log.FollowUp", on_delete=models.PROTECT, related_name="plan_item"
+    )
+
+    objects = PlanItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} · {self.flag}"
+
+
+class FlagReading(models.Model):
+    """The newest event of a flag a person has seen: what came after it is unread for them."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="readings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_event_id = models.BigIntegerField(default=0)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["flag", "user"], name="flag_reading_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.flag} up to event {self.seen_event_id}"
 
 
 class RuleSetting(models.Model):

@@ -50,8 +50,35 @@ def notify_flag_opened(flag: Flag) -> None:
     )
 
 
+def _decision_words(event: FlagEvent) -> str:
+    """What was decided, in the decider's words: the comment, the outcome, the plan's dates."""
+    flag = event.flag
+    lines = []
+    if event.kind == FlagEventKind.RESOLVED and flag.outcome:
+        lines.append(f"Outcome: {flag.get_outcome_display()}.")
+    if event.kind == FlagEventKind.CLASSIFIED and event.classification:
+        lines.append(f"Final classification: {event.get_classification_display().lower()}.")
+    if event.kind == FlagEventKind.RETURNED:
+        lines.append("An entry was returned to you for revision: answer it with an addendum.")
+    if event.comment:
+        lines.append(f"{event.actor} wrote:\n\n{event.comment}")
+    if event.kind == FlagEventKind.RESOLVED:
+        # What each follow-up asks stays in Alliance; who and by when is the plan's shape.
+        steps = [
+            f"- a follow-up for {item.follow_up.owner}, due {item.follow_up.due_on:%Y-%m-%d}"
+            for item in flag.plan_items.select_related("follow_up__owner").order_by("pk")
+        ]
+        if steps:
+            lines.append("Corrective plan:\n" + "\n".join(steps))
+    return "\n\n".join(lines)
+
+
 def notify_decision(event: FlagEvent) -> None:
-    """A supervisor's decision goes to the therapist; an escalation also to the practice admins."""
+    """A supervisor's decision goes to the therapist; an escalation also to the practice admins.
+
+    The message carries the decision's words (the decider's comment) and a link; the client is
+    named by code only.
+    """
     flag = event.flag
     if event.actor_id is None:
         return
@@ -61,19 +88,51 @@ def notify_decision(event: FlagEvent) -> None:
             practice_id=flag.practice_id, role=Role.PRACTICE_ADMIN, is_active=True
         ).values_list("email", flat=True)
     action = event.get_kind_display().lower()
+    words = _decision_words(event)
     mail.send(
         subject=f"[Alliance] {event.get_kind_display()}: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
             f"{event.actor} recorded a decision on the flag '{flag.get_rule_display()}' "
             f"for {_subject_of(flag)}: {action}.\n\n"
-            + (
-                "An entry was returned to you for revision: add an addendum to it.\n\n"
-                if event.kind == FlagEventKind.RETURNED
-                else ""
-            )
+            + (f"{words}\n\n" if words else "")
             + f"Open it in Alliance: {_link(flag)}\n"
         ),
         recipients=list(recipients),
+        practice_id=flag.practice_id,
+        tag=flag_tag(flag),
+    )
+
+
+def _reviewers_of(flag: Flag) -> list[str]:
+    """Who hears the therapist's answer: the current supervisors, and the practice admins who
+    decided on the flag (a supervisor whose assignment ended can no longer open it)."""
+    deciders = User.objects.filter(
+        pk__in=flag.events.exclude(actor=flag.therapist).exclude(actor__isnull=True).values("actor"),
+        practice_id=flag.practice_id,
+        role=Role.PRACTICE_ADMIN,
+        is_active=True,
+    )
+    return [user.email for user in (*flag.therapist.current_supervisors(), *deciders)]
+
+
+def notify_therapist_answer(event: FlagEvent) -> None:
+    """A reply on the flag, or an addendum answering a return, goes to the reviewers.
+
+    The reply's and the addendum's text stay in Alliance: they are the therapist's clinical words.
+    """
+    flag = event.flag
+    what = (
+        "replied on"
+        if event.kind == FlagEventKind.REPLIED
+        else f"answered with an addendum the {event.entry._meta.verbose_name} returned on"
+    )
+    mail.send(
+        subject=f"[Alliance] {event.get_kind_display()}: {flag.get_rule_display()} ({_subject_of(flag)})",
+        body=(
+            f"{event.actor} {what} the flag '{flag.get_rule_display()}' for {_subject_of(flag)}.\n\n"
+            f"Read it in Alliance: {_link(flag)}\n"
+        ),
+        recipients=_reviewers_of(flag),
         practice_id=flag.practice_id,
         tag=flag_tag(flag),
     )

@@ -15,5 +15,5 @@ def evaluate_after_save(sender, *, client, **kwargs) -> None:
     evaluate_for_client(client)
 
 
-def note_entry_revised(sender, *, entry, by, **kwargs) -> None:
-    flag_entry_revised(entry=entry, by=by)
+def note_entry_revised(sender, *, entry, by, addendum, **kwargs) -> None:
+    flag_entry_revised(entry=entry, by=by, addendum=addendum)

@@ -1,4 +1,4 @@
-"""A supervisor's decisions on a flag, and the therapist's revision of a returned entry.
+"""A supervisor's decisions on a flag, the therapist's replies and revisions of returned entries.
 
 Every decision is one function: it locks the flag row (``SELECT ... FOR UPDATE``), refuses a
 flag that was closed, or that someone else decided on since the caller looked at it, records a
@@ -9,15 +9,29 @@ Only a current supervisor of the flag's therapist or an admin of its practice ma
 other caller can skip it.
 """
 
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from sessions_log.models import Classification, Incident, Session
+from sessions_log import services as session_log
+from sessions_log.models import Addendum, Classification, FollowUpOrigin, Incident, Session
 from supervision import notifications
 from supervision.engine import evaluate, evaluate_for_client
-from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Outcome, RuleSetting
+from supervision.models import (
+    Flag,
+    FlagEvent,
+    FlagEventKind,
+    FlagReading,
+    FlagStatus,
+    Outcome,
+    PlanItem,
+    RuleSetting,
+)
 from supervision.rules import RULES
 
 # Outcomes a person chooses; "condition cleared" is the engine's, when it closes a flag itself.
@@ -134,23 +148,20 @@ def flag_return_entry(
     comment = _required(comment, "Tell the therapist what to revise.", "comment_required")
     locked = _locked(flag, by=by, seen_event=seen_event)
     named = _evidence_entry(locked, entry)
-    if not entry.is_signed:
-        raise ValidationError(
-            "That %(kind)s is still a draft, which its therapist can edit: comment instead. "
-            "Signed entries are returned for an addendum.",
-            code="draft",
-            params={"kind": entry._meta.verbose_name},
-        )
-    at = timezone.now()
+    # The request is kept beside the entry, where its page and addendum form show it.
+    revision = session_log.revision_request_create(entry=entry, by=by, request=comment)
+    at = revision.requested_at
     # A returned flag has been looked at: keep the time, so it is acknowledged once revised.
     locked.acknowledged_at = locked.acknowledged_at or at
     locked.status = FlagStatus.RETURNED
     locked.save(update_fields=["status", "acknowledged_at"])
-    return _record(locked, kind=FlagEventKind.RETURNED, by=by, at=at, comment=comment, **named)
+    return _record(
+        locked, kind=FlagEventKind.RETURNED, by=by, at=at, comment=comment, revision_request=revision, **named
+    )
 
 
 @transaction.atomic
-def flag_entry_revised(*, entry: Incident | Session, by: User) -> list[FlagEvent]:
+def flag_entry_revised(*, entry: Incident | Session, by: User, addendum: Addendum) -> list[FlagEvent]:
     """The therapist added an addendum to ``entry``: note it on every flag that returned it.
 
     Called by the session log inside the transaction that adds the addendum. A flag waiting
@@ -168,16 +179,11 @@ def flag_entry_revised(*, entry: Incident | Session, by: User) -> list[FlagEvent
         waiting = _awaiting_revision(flag)
         if (key, entry.pk) not in waiting:
             continue  # revised already; this addendum is a further correction
-        events.append(
-            FlagEvent.objects.create(
-                flag=flag,
-                kind=FlagEventKind.REVISED,
-                actor=by,
-                created_at=at,
-                comment=f"An addendum was added to the returned {entry._meta.verbose_name}.",
-                **{key: entry},
-            )
+        event = FlagEvent.objects.create(
+            flag=flag, kind=FlagEventKind.REVISED, actor=by, created_at=at, addendum=addendum, **{key: entry}
         )
+        notifications.notify_therapist_answer(event)
+        events.append(event)
         if waiting == {(key, entry.pk)}:
             flag.status = FlagStatus.ACKNOWLEDGED
             flag.save(update_fields=["status"])
@@ -237,20 +243,114 @@ def flag_classify(
     )
 
 
+@dataclass(frozen=True)
+class PlanStep:
+    """One follow-up of a corrective plan, as the resolution form gives it."""
+
+    action: str
+    owner: User
+    due_on: datetime.date
+
+
 @transaction.atomic
 def flag_resolve(
-    *, flag: Flag, by: User, outcome: str, comment: str = "", seen_event: int | None = None
+    *,
+    flag: Flag,
+    by: User,
+    outcome: str,
+    comment: str = "",
+    plan: Iterable[PlanStep] = (),
+    seen_event: int | None = None,
 ) -> FlagEvent:
-    """Close the flag with the outcome of the review."""
+    """Close the flag with the outcome of the review.
+
+    A corrective plan is one or more follow-ups, each with its owner and due date, which the
+    therapist (or whoever owns them) carries out; the plan is required with that outcome.
+    """
     if outcome not in DECISION_OUTCOMES:
         raise ValidationError("Choose the outcome of the review.", code="outcome_required")
+    plan = list(plan)
+    if outcome == Outcome.CORRECTIVE_PLAN and not plan:
+        raise ValidationError(
+            "A corrective plan needs at least one follow-up: say what is to be done, by whom and by when.",
+            code="plan_required",
+        )
     locked = _locked(flag, by=by, seen_event=seen_event)
     at = timezone.now()
     locked.status = FlagStatus.RESOLVED
     locked.outcome = outcome
     locked.closed_at = at
     locked.save(update_fields=["status", "outcome", "closed_at"])
+    for step in plan:
+        follow_up = session_log.follow_up_create(
+            by=by,
+            origin=FollowUpOrigin.CORRECTIVE_PLAN,
+            client=locked.client,
+            therapist=locked.therapist,
+            action=step.action,
+            owner=step.owner,
+            due_on=step.due_on,
+            # The therapist's own steps are in the resolution's e-mail already.
+            notify=step.owner.pk != locked.therapist_id,
+        )
+        PlanItem.objects.create(flag=locked, follow_up=follow_up)
     return _record(locked, kind=FlagEventKind.RESOLVED, by=by, at=at, comment=comment)
+
+
+@transaction.atomic
+def flag_reply(*, flag: Flag, by: User, comment: str) -> FlagEvent:
+    """The flag's therapist answers on it, open or closed; their supervisors are told.
+
+    A reply changes no status: it is the therapist's word in the history, beside the decisions.
+    """
+    comment = _required(comment, "Write your reply.", "comment_required")
+    locked = Flag.objects.select_for_update().get(pk=flag.pk)
+    if by.pk != locked.therapist_id or not by.is_active:
+        raise PermissionDenied("Only the flag's therapist replies on it.")
+    event = FlagEvent.objects.create(
+        flag=locked, kind=FlagEventKind.REPLIED, actor=by, comment=comment, created_at=timezone.now()
+    )
+    notifications.notify_therapist_answer(event)
+    return event
+
+
+@transaction.atomic
+def flags_acknowledge(*, flags: Iterable[Flag], by: User, comment: str = "") -> list[FlagEvent]:
+    """Acknowledge several open flags with one comment, all or nothing.
+
+    Flags someone else acknowledged or closed in the meantime are left out, not refused: the
+    supervisor asked that these be marked seen, and they are.
+    """
+    events = []
+    for flag in sorted(flags, key=lambda flag: flag.pk):
+        locked = Flag.objects.select_for_update().get(pk=flag.pk)
+        if not locked.may_be_decided_by(by):
+            raise PermissionDenied("Only a current supervisor of the therapist or a practice admin decides.")
+        if locked.status != FlagStatus.OPEN:
+            continue
+        at = timezone.now()
+        locked.save(update_fields=_looked_at(locked, at))
+        events.append(_record(locked, kind=FlagEventKind.ACKNOWLEDGED, by=by, at=at, comment=comment))
+    return events
+
+
+def flag_mark_read(*, flag: Flag, user: User, seen_event: int) -> None:
+    """Remember the newest event ``user`` was shown on ``flag``, never moving backwards.
+
+    One statement, whether it is the first reading or a later one: it runs on every view of a
+    flag page.
+    """
+    table = FlagReading._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (flag_id, user_id, seen_event_id, seen_at) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (flag_id, user_id) DO UPDATE
+            SET seen_event_id = EXCLUDED.seen_event_id, seen_at = EXCLUDED.seen_at
+            WHERE {table}.seen_event_id < EXCLUDED.seen_event_id
+            """,  # noqa: S608 (the table name is the model's own)
+            [flag.pk, user.pk, seen_event, timezone.now()],
+        )
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import logging
 
 from procrastinate.contrib.django import app
 
+from sessions_log.notifications import send_follow_up_digest
 from supervision.engine import evaluate_all
 from supervision.notifications import send_overdue_digest
 
@@ -34,5 +35,7 @@ def rule_sweep(timestamp: int) -> None:
 @app.periodic(cron="0 6 * * *", periodic_id="daily", queueing_lock="overdue_digest")
 @app.task(name="supervision.overdue_digest")
 def overdue_digest(timestamp: int) -> None:
-    sent = send_overdue_digest(now=datetime.datetime.fromtimestamp(timestamp, datetime.UTC))
-    logger.info("Overdue digest: %d e-mails queued.", sent)
+    """Supervisors hear of flags past acknowledgement; owners of follow-ups past due."""
+    now = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
+    flags, follow_ups = send_overdue_digest(now=now), send_follow_up_digest(now=now)
+    logger.info("Overdue digest: %d e-mails about flags, %d about follow-ups queued.", flags, follow_ups)

@@ -6,6 +6,9 @@ app_name = "supervision"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("acknowledge/", views.flags_acknowledge, name="flags_acknowledge"),
+    path("mine/", views.my_flags, name="my_flags"),
+    path("supervisees/<int:pk>/", views.supervisee, name="supervisee"),
     path("practice/", views.admin_dashboard, name="admin_dashboard"),
     path("practice/mail/<int:pk>/requeue/", views.mail_requeue, name="mail_requeue"),
     path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),
@@ -16,6 +19,7 @@ urlpatterns = [
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),
     path("flags/<int:pk>/dismiss/", views.flag_dismiss, name="flag_dismiss"),
     path("flags/<int:pk>/escalate/", views.flag_escalate, name="flag_escalate"),
+    path("flags/<int:pk>/reply/", views.flag_reply, name="flag_reply"),
     path("rules/", views.rule_settings, name="rule_settings"),
     path("rules/<str:code>/", views.rule_setting_edit, name="rule_setting_edit"),
     path("export/flags.csv", views.export_flags, name="export_flags"),

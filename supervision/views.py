@@ -11,7 +11,8 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,23 +29,37 @@ from clients.scoping import get_visible_or_404
 from common import tasks as queue
 from common.csv_export import csv_response
 from common.forms import add_service_errors
-from sessions_log.models import Incident, Session
+from sessions_log.models import FollowUp, Incident, RevisionRequest, Session
+from sessions_log.services import follow_up_owners
 from supervision import services
-from supervision.charts import dashboard_charts
+from supervision.charts import dashboard_charts, flags_opened_and_closed, incidents_by_category
 from supervision.forms import (
     AcknowledgeForm,
+    BulkAcknowledgeForm,
     ClassifyForm,
     CommentForm,
     DismissForm,
     EscalateForm,
     FlagFilterForm,
     IncidentExportForm,
+    MyFlagsFilterForm,
+    ReplyForm,
     ResolveForm,
     ReturnEntryForm,
     RuleSettingForm,
     open_status_filter,
 )
-from supervision.models import OPEN_STATUSES, Flag, FlagEvent, FlagEventKind, FlagStatus, RuleCode, Severity
+from supervision.models import (
+    OPEN_STATUSES,
+    Flag,
+    FlagEvent,
+    FlagEventKind,
+    FlagReading,
+    FlagStatus,
+    PlanItem,
+    RuleCode,
+    Severity,
+)
 from supervision.notifications import flag_tag_sql
 from supervision.rules import RULES, thresholds_for
 from supervision.timeline import timeline_page
@@ -134,12 +149,148 @@ def dashboard(request):
             "filter_form": filter_form,
             "page": page,
             "flags": page.object_list,
+            "acknowledge_form": BulkAcknowledgeForm(flags=Flag.objects.none()),
             "counters": _counters(user, now),
             "charts": _charts(user),
             "export_form": IncidentExportForm(),
             "now": now,
         },
     )
+
+
+@require_POST
+def flags_acknowledge(request):
+    """Acknowledge the ticked open flags of the queue with one comment."""
+    user = request.user
+    _require_role(user, *REVIEWERS)
+    form = BulkAcknowledgeForm(request.POST, flags=Flag.objects.for_user(user).filter(status=FlagStatus.OPEN))
+    back = request.POST.get("next", "")
+    back = back if back.startswith("/supervision/") and "//" not in back else reverse("supervision:dashboard")
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect(back)
+    try:
+        with submitted_once(user, form.submission_token) as receipt:
+            events = services.flags_acknowledge(
+                flags=form.cleaned_data["flags"], by=user, comment=form.cleaned_data["comment"]
+            )
+            receipt.result_url = back
+    except AlreadySent as sent:
+        return already_sent(request, sent, fallback=back)
+    count = len(events)
+    skipped = len(form.cleaned_data["flags"]) - count
+    messages.success(
+        request,
+        f"{count} flag{'s' if count != 1 else ''} acknowledged."
+        + (f" {skipped} had been acknowledged or closed meanwhile." if skipped else ""),
+    )
+    return redirect(back)
+
+
+# The therapist's flags
+
+MY_FLAGS_PAGE_SIZE = 25
+
+
+def _unread_for(user):
+    """An annotation: events on the flag by someone else, newer than what ``user`` last saw."""
+    seen = FlagReading.objects.filter(flag=OuterRef("flag"), user=user).values("seen_event_id")
+    newer = (
+        FlagEvent.objects.filter(flag=OuterRef("pk"), actor__isnull=False)
+        .exclude(actor=user)
+        .filter(pk__gt=Coalesce(Subquery(seen), Value(0)))
+    )
+    return Exists(newer)
+
+
+@require_GET
+def my_flags(request):
+    """Every flag on the therapist's own clients and about them, open and closed, unread marked."""
+    user = request.user
+    _require_role(user, Role.THERAPIST)
+    clients = user.clients.filter(archived_at__isnull=True).order_by("code")
+    filter_form = MyFlagsFilterForm(request.GET, clients=clients)
+    flags = filter_form.filter(
+        Flag.objects.for_user(user).filter(therapist=user).select_related("client")
+    ).annotate(
+        unread=_unread_for(user),
+        plan_size=Count("plan_items"),
+        severity_rank=SEVERITY_RANK,
+    )
+    flags = flags.order_by(
+        Case(When(status__in=OPEN_STATUSES, then=0), default=1), "severity_rank", "-opened_at", "pk"
+    )
+    page = Paginator(flags, MY_FLAGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/my_flags.html",
+        {"filter_form": filter_form, "page": page, "flags": page.object_list},
+    )
+
+
+# One supervisee
+
+
+@require_GET
+def supervisee(request, pk):
+    """A supervisee's page: open flags, returned entries, overdue follow-ups and their trend."""
+    user = request.user
+    if user.role not in REVIEWERS:
+        # Not "not your role" (403): whose page this would be is not for a therapist to learn.
+        raise Http404("No such therapist among those you review.")
+    therapist = get_object_or_404_in(_therapists_in_view(user), pk=pk, user=user)
+    # A caseload's flags, requests and follow-ups: recorded like a client's page.
+    record_access(request=request, client=None, object_type="supervisee", object_id=therapist.pk)
+    today = timezone.localdate()
+    flags = (
+        Flag.objects.for_user(user)
+        .open()
+        .filter(therapist=therapist)
+        .select_related("client", "therapist")
+        .annotate(severity_rank=SEVERITY_RANK)
+        .order_by(*ORDERINGS["severity"])
+    )
+    returned = (
+        RevisionRequest.objects.for_user(user)
+        .unanswered()
+        .filter(client__therapist=therapist)
+        .select_related("client", "incident", "session", "requested_by")
+        .order_by("requested_at")
+    )
+    overdue = (
+        FollowUp.objects.for_user(user)
+        .filter(therapist=therapist)
+        .overdue(today)
+        .select_related("client", "owner")
+        .order_by("due_on", "pk")
+    )
+    return render(
+        request,
+        "supervision/supervisee.html",
+        {
+            "therapist": therapist,
+            "flags": flags,
+            "returned": returned,
+            "overdue": overdue,
+            # The trend of this one therapist: their incidents by category, their flags by week.
+            "charts": [
+                incidents_by_category(Incident.objects.for_user(user).filter(client__therapist=therapist)),
+                flags_opened_and_closed(Flag.objects.for_user(user).filter(therapist=therapist)),
+            ],
+            "acknowledge_form": BulkAcknowledgeForm(flags=Flag.objects.none()),
+            "now": timezone.now(),
+            "today": today,
+        },
+    )
+
+
+def get_object_or_404_in(queryset, *, pk, user):
+    """One of ``queryset`` (already what ``user`` may see), else a 404 with the attempt logged."""
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        log_event("access_denied", user=user, model="accounts.user", action="read", pk=pk)
+        raise Http404("No such therapist among those you review.") from None
 
 
 # A flag's page
@@ -198,9 +349,12 @@ ACTION_LABELS = {
 }
 
 
-def _action_form(action: str, data, *, evidence: dict, seen_event: int) -> Form:
+def _action_form(action: str, data, *, flag: Flag, evidence: dict, seen_event: int) -> Form:
     kwargs = {"seen_event": seen_event, "auto_id": f"id_{action}_%s"}
-    if action == "return":
+    if action == "resolve":
+        kwargs["owners"] = follow_up_owners(flag.therapist)
+        kwargs["therapist"] = flag.therapist
+    elif action == "return":
         # Addenda are for signed entries, so only those can be sent back for revision.
         kwargs["entries"] = [
             entry for entry in (*evidence["incidents"], *evidence["sessions"]) if entry.is_signed
@@ -235,21 +389,41 @@ def _awaiting_revision(events: list[FlagEvent]) -> list:
 
 
 def _flag_page(
-    request, flag: Flag, *, evidence: dict, may_decide: bool, bound: tuple[str, Form] | None = None
+    request,
+    flag: Flag,
+    *,
+    evidence: dict,
+    may_decide: bool,
+    bound: tuple[str, Form] | None = None,
+    reply_form: Form | None = None,
+    mark_read: bool = False,
 ):
     """The flag, why its rule matters, its evidence beside the client's timeline, its history, its actions."""
     rule = RULES[flag.rule]
     events = list(
         FlagEvent.objects.for_user(request.user)
         .filter(flag=flag)
-        .select_related("actor", "incident__client", "session__client")
+        .select_related(
+            "actor", "incident__client", "session__client", "addendum__author", "revision_request__addendum"
+        )
         .order_by("created_at", "pk")
     )
     seen_event = max((event.pk for event in events), default=0)
+    plan = [
+        item.follow_up
+        for item in PlanItem.objects.filter(flag=flag)
+        .select_related("follow_up__owner", "follow_up__done_by")
+        .order_by("pk")
+    ]
+    if reply_form is None and request.user.pk == flag.therapist_id:
+        reply_form = ReplyForm()
+    if mark_read:
+        # What is shown is read: the therapist's list stops marking these events unread.
+        services.flag_mark_read(flag=flag, user=request.user, seen_event=seen_event)
     forms = {}
     if may_decide and flag.is_open:
         forms = {
-            action: _action_form(action, None, evidence=evidence, seen_event=seen_event)
+            action: _action_form(action, None, flag=flag, evidence=evidence, seen_event=seen_event)
             for action in _offered_actions(request, flag, evidence)
         }
     if bound is not None:
@@ -282,7 +456,11 @@ def _flag_page(
             "refused_action": bound[0] if bound is not None else "",
             "timeline": timeline,
             "mail_pending": flag.mail_pending if may_decide else 0,
+            "plan": plan,
+            "reply_form": reply_form,
+            "seen_event": seen_event,
             "now": timezone.now(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -294,7 +472,39 @@ def flag_detail(request, pk):
         request=request, client=flag.client, object_type="flag", object_id=flag.pk, practice=flag.practice
     )
     return _flag_page(
-        request, flag, evidence=_evidence(request, flag), may_decide=flag.may_be_decided_by(request.user)
+        request,
+        flag,
+        evidence=_evidence(request, flag),
+        may_decide=flag.may_be_decided_by(request.user),
+        mark_read=True,
+    )
+
+
+@require_POST
+def flag_reply(request, pk):
+    """The flag's therapist answers on it; the supervisors are told by e-mail."""
+    flag = _visible_flag(request, pk)
+    if request.user.pk != flag.therapist_id:
+        raise PermissionDenied("Only the flag's therapist replies on it.")
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            with submitted_once(request.user, form.submission_token) as receipt:
+                services.flag_reply(flag=flag, by=request.user, comment=form.cleaned_data["comment"])
+                receipt.result_url = flag.get_absolute_url()
+        except AlreadySent as sent:
+            return already_sent(request, sent, fallback=flag)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Reply added; your supervisor is told by e-mail.")
+            return redirect(flag)
+    return _flag_page(
+        request,
+        flag,
+        evidence=_evidence(request, flag),
+        may_decide=flag.may_be_decided_by(request.user),
+        reply_form=form,
     )
 
 
@@ -304,7 +514,7 @@ def _decide(request, pk, action: str, decide, success: str):
     if not flag.may_be_decided_by(request.user):
         raise PermissionDenied("Only a current supervisor of the therapist or a practice admin decides.")
     evidence = _evidence(request, flag)
-    form = _action_form(action, request.POST, evidence=evidence, seen_event=0)
+    form = _action_form(action, request.POST, flag=flag, evidence=evidence, seen_event=0)
     if form.is_valid():
         try:
             with submitted_once(request.user, form.submission_token) as receipt:
@@ -377,10 +587,11 @@ def flag_resolve(request, pk):
             by=request.user,
             outcome=data["outcome"],
             comment=data["comment"],
+            plan=data["plan"],
             seen_event=data["seen_event"],
         )
 
-    return _decide(request, pk, "resolve", decide, "Flag resolved.")
+    return _decide(request, pk, "resolve", decide, "Flag resolved; the therapist is told by e-mail.")
 
 
 @require_POST

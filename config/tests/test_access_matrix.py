@@ -35,7 +35,7 @@ from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
 from clients.tests.factories import ClientFactory
 from common.tests.queue import failed_mail
-from sessions_log.models import Addendum, Incident, Session
+from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import Flag, FlagEvent, RuleSetting
 from supervision.tests.factories import FlagFactory
@@ -60,6 +60,11 @@ class Entry:
 ANY_SIGNED_IN = (*READERS, *STRANGERS)
 SPEC: dict[str, Entry] = {
     "home": Entry(readers=ANY_SIGNED_IN),
+    # Each user's own follow-ups; a follow-up's page is read like its client's record.
+    "follow_ups": Entry(readers=ANY_SIGNED_IN),
+    "follow_up_detail": Entry(about="follow_up"),
+    "follow_up_done": Entry(about="follow_up", readers=()),
+    "clients:follow_up_new": Entry(about="client", readers=("owner",)),
     "accounts:login": Entry(public=True, readers=()),
     "accounts:logout": Entry(public=True, readers=()),
     "accounts:password_change": Entry(readers=ANY_SIGNED_IN),
@@ -108,6 +113,11 @@ SPEC: dict[str, Entry] = {
         readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
     ),
     "supervision:admin_dashboard": Entry(readers=("admin", "other_admin")),
+    "supervision:flags_acknowledge": Entry(readers=()),
+    # A therapist's own list: nothing in it is about anyone else.
+    "supervision:my_flags": Entry(readers=("owner", "colleague")),
+    "supervision:supervisee": Entry(about="owner", readers=("supervisor", "admin")),
+    "supervision:flag_reply": Entry(about="flag", readers=()),
     "supervision:mail_requeue": Entry(about="failed_mail", readers=()),
     "supervision:flag_detail": Entry(about="flag"),
     "supervision:flag_acknowledge": Entry(about="flag", readers=()),
@@ -153,6 +163,10 @@ PAYLOAD = {
     "outcome": "no_action",
     "classification": "violation",
     "seen_event": "999999",
+    "note": "Done by a stranger",
+    "action": "A stranger's follow-up",
+    "due_on": "2030-01-01",
+    "flags": "1",
     "enabled": "",
 }
 
@@ -232,6 +246,17 @@ def build_world() -> dict:
         "incident": incident,
         "draft_incident": IncidentFactory(client=client_record),
         "flag": flag,
+        "follow_up": FollowUp.objects.create(
+            practice=client_record.practice,
+            therapist=owner,
+            client=client_record,
+            origin="incident",
+            incident=incident,
+            action="Review the agreement with the client",
+            owner=owner,
+            due_on=timezone.localdate(),
+            created_by=owner,
+        ),
     }
 
 
@@ -281,6 +306,8 @@ def database_state() -> str:
         Addendum,
         Flag,
         FlagEvent,
+        FollowUp,
+        RevisionRequest,
         EmergencyAccess,
         ProcrastinateJob,
     )

@@ -116,7 +116,8 @@ def incident_fields(prefix: str, owner, **overrides) -> dict:
         "occurred_at": "",
         "consulted_on": "",
         "follow_up_owner": str(owner.pk),
-        "follow_up_due": "",
+        # The follow-up (a text of INCIDENT_TEXT) becomes a task, which needs a due date.
+        "follow_up_due": timezone.localdate().isoformat(),
         **{name: payload(f"{prefix}-{name}") for name in INCIDENT_TEXT},
     } | overrides
 
@@ -236,7 +237,6 @@ def write_everything(client, owner, supervisor, admin) -> dict:
                 "incident",
                 owner,
                 occurred_at=local(timezone.now() - datetime.timedelta(hours=2)),
-                follow_up_due=timezone.localdate().isoformat(),
             ),
         )
     )
@@ -301,6 +301,7 @@ FLAG_COMMENTS = [f"flag-{action}" for action in ("acknowledge", "comment", "retu
 
 def test_everything_was_stored_as_typed(written):
     assert written["incident"].description == payload("incident-description")
+    assert written["incident"].follow_ups.get().action == payload("incident-follow_up")
     assert written["time_v2"].terms == payload("revise-terms")
     assert BoundaryAgreement.objects.get(pk=written["time_v1"].pk).status == AgreementStatus.SUPERSEDED
     assert Flag.objects.get(pk=written["other_flag"].pk).events.get().comment == payload("flag-dismiss")
@@ -356,10 +357,13 @@ def test_session_and_incident_pages(client, written):
         client.get(written["incident"].get_absolute_url()),
         shows=[*INCIDENT, "incident-addendum-text", "incident-addendum-reason"],
     )
-    # The forms, filled with what was typed, while the entries were drafts.
+    # The forms, filled with what was typed, while the entries were drafts; the follow-up typed
+    # with an incident is a task of its own by then (listed on the page, not in the form).
     session_form, incident_form = written["draft_pages"]
-    assert_safe(session_form, shows=SESSION_INCIDENT)
-    assert_safe(incident_form, shows=INCIDENT)
+    assert_safe(
+        session_form, shows=[marker for marker in SESSION_INCIDENT if not marker.endswith("-follow_up")]
+    )
+    assert_safe(incident_form, shows=[marker for marker in INCIDENT if not marker.endswith("-follow_up")])
     # The new-entry forms list the agreements by their terms.
     assert_safe(client.get(reverse("sessions_log:session_new", args=[record.pk])))
     assert_safe(client.get(reverse("sessions_log:incident_new", args=[record.pk])))

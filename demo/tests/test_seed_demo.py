@@ -28,13 +28,17 @@ from sessions_log.models import (
     Attendance,
     Classification,
     EntryStatus,
+    FollowUp,
+    FollowUpOrigin,
     HarmLevel,
     Incident,
     Initiator,
     Location,
+    RevisionRequest,
     Session,
 )
-from supervision.models import Flag, FlagEvent, RuleSetting
+from supervision.engine import evaluate_all
+from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Outcome, PlanItem, RuleSetting
 
 MODELS = (
     Practice,
@@ -45,8 +49,11 @@ MODELS = (
     Session,
     Incident,
     Addendum,
+    FollowUp,
+    RevisionRequest,
     Flag,
     FlagEvent,
+    PlanItem,
     RuleSetting,
 )
 ACCOUNTS = {
@@ -148,8 +155,8 @@ def missing_precautions() -> set[str]:
 
 
 def follow_up_overdue() -> set[str]:
-    incidents = Incident.objects.filter(follow_up_due__lt=today(), follow_up_done_on__isnull=True)
-    return set(incidents.values_list("client__code", flat=True))
+    follow_ups = FollowUp.objects.filter(due_on__lt=today(), done_at__isnull=True, client__isnull=False)
+    return set(follow_ups.values_list("client__code", flat=True))
 
 
 def unsigned_entry() -> set[str]:
@@ -288,7 +295,33 @@ class TestDemoData:
         assert set(incidents.values_list("initiated_by", flat=True)) == set(Initiator.values)
         assert incidents.values("description").distinct().count() >= 30
         assert incidents.exclude(consulted_with="").exists()
-        assert incidents.filter(follow_up_done_on__isnull=False).exists()
+        assert FollowUp.objects.filter(incident__isnull=False, done_at__isnull=False).exists()
+
+    def test_follow_ups_are_tasks_open_overdue_and_done(self):
+        from_incidents = FollowUp.objects.filter(origin=FollowUpOrigin.INCIDENT).select_related(
+            "incident__client", "client"
+        )
+        assert from_incidents.filter(done_at__isnull=True, due_on__gte=today()).exists()
+        assert from_incidents.filter(done_at__isnull=True, due_on__lt=today()).exists()
+        assert from_incidents.filter(done_at__isnull=False).count() >= 5
+        start_of_today = datetime.datetime.combine(
+            today(), datetime.time(), tzinfo=zoneinfo.ZoneInfo("Europe/London")
+        )
+        for follow_up in from_incidents:
+            therapist_id = follow_up.incident.client.therapist_id
+            assert follow_up.client_id == follow_up.incident.client_id
+            assert follow_up.owner_id == follow_up.created_by_id == follow_up.therapist_id == therapist_id
+            assert follow_up.created_at == follow_up.incident.documented_at
+            if follow_up.is_done:
+                assert follow_up.done_by_id == therapist_id and follow_up.done_note
+                assert follow_up.created_at <= follow_up.done_at < start_of_today
+                assert follow_up.done_at.astimezone(start_of_today.tzinfo).date() <= follow_up.due_on
+        assert from_incidents.values("incident").distinct().count() == from_incidents.count()
+
+    def test_incidents_leave_the_legacy_follow_up_columns_blank(self):
+        legacy = Q(follow_up_owner__isnull=False) | Q(follow_up_due__isnull=False)
+        assert not Incident.objects.filter(legacy | Q(follow_up_done_on__isnull=False)).exists()
+        assert not Incident.objects.exclude(follow_up="").exists()
 
     def test_addenda_follow_signed_entries(self):
         addenda = Addendum.objects.select_related("session", "incident")
@@ -313,6 +346,8 @@ class TestDemoData:
             *list(Session.objects.order_by("pk"))[::20],
             *list(Incident.objects.order_by("pk"))[::3],
             *Addendum.objects.all(),
+            *list(FollowUp.objects.order_by("pk"))[::3],
+            *RevisionRequest.objects.all(),
         ]
         for obj in samples:
             obj.full_clean()
@@ -322,8 +357,58 @@ class TestDemoData:
         finds, expected = RULES[rule]
         assert finds() == expected
 
-    def test_no_flags_are_made_before_the_rules_run(self):
-        assert not Flag.objects.exists()
+    @pytest.mark.parametrize("rule", RULES)
+    def test_the_first_sweep_flagged_every_rule_where_the_demo_means_it(self, rule):
+        _finds, expected = RULES[rule]
+        flags = Flag.objects.filter(rule=rule).select_related("client", "therapist")
+        subjects = {flag.client.code if flag.client_id else flag.therapist.username for flag in flags}
+        assert subjects == expected
+
+    def test_the_first_sweep_left_nothing_for_the_next_one_to_open(self):
+        assert evaluate_all().opened == []
+
+    def test_the_loop_closes_on_dr_chens_flags(self):
+        chen, rivera = User.objects.get(username="dr.chen"), User.objects.get(username="sup.rivera")
+        # A flag resolved with a corrective plan: one follow-up done, one still to do; chen replied.
+        resolved = Flag.objects.get(rule="disclosure_pattern", client__code="RS-0102")
+        assert (resolved.status, resolved.outcome) == (FlagStatus.RESOLVED, Outcome.CORRECTIVE_PLAN)
+        assert resolved.events.get(kind=FlagEventKind.RESOLVED).actor == rivera
+        plan = [item.follow_up for item in resolved.plan_items.select_related("follow_up")]
+        assert len(plan) >= 2
+        assert {f.origin for f in plan} == {FollowUpOrigin.CORRECTIVE_PLAN}
+        assert {f.owner for f in plan} == {chen}
+        done = [f for f in plan if f.is_done]
+        assert len(done) == 1 and done[0].done_by == chen and done[0].done_note
+        assert today() - datetime.timedelta(days=7) <= done[0].due_on < today()
+        (still_to_do,) = [f for f in plan if not f.is_done]
+        assert today() < still_to_do.due_on <= today() + datetime.timedelta(days=7)
+        reply = resolved.events.get(kind=FlagEventKind.REPLIED)
+        assert reply.actor == chen and reply.comment
+        # Two signed incidents of another flag returned: one answered by chen's addendum, one not yet
+        # (on her "returned to me" list), so the flag still waits as "returned for revision".
+        returned_flag = Flag.objects.get(rule="slippery_slope", client__code="RS-0103")
+        assert returned_flag.status == FlagStatus.RETURNED
+        requests = RevisionRequest.objects.filter(incident__in=returned_flag.incidents.all())
+        assert requests.count() == RevisionRequest.objects.count() == 2
+        answered = requests.get(addendum__isnull=False)
+        assert answered.requested_by == rivera and answered.request
+        assert answered.addendum.author == chen and answered.addendum.created_at > answered.requested_at
+        assert returned_flag.events.filter(kind=FlagEventKind.REVISED, addendum=answered.addendum).exists()
+        (waiting,) = RevisionRequest.objects.unanswered().for_user(chen)
+        assert waiting.incident.is_signed and waiting.requested_by == rivera
+        assert returned_flag.events.filter(kind=FlagEventKind.RETURNED, revision_request=waiting).exists()
+        # Chen's other open flags are left to work, one of them with signed incidents to return.
+        untouched = Flag.objects.filter(therapist=chen, status=FlagStatus.OPEN, client__isnull=False)
+        assert untouched.filter(incidents__status=EntryStatus.SIGNED).exists()
+        assert untouched.values("client").distinct().count() >= 2
+        # A follow-up chen added by hand on a client's record.
+        (by_hand,) = FollowUp.objects.filter(origin=FollowUpOrigin.CLIENT)
+        assert (by_hand.client.code, by_hand.created_by, by_hand.owner) == ("RS-0104", chen, chen)
+        assert not by_hand.is_done and by_hand.due_on > today()
+        # Nobody else's records were touched.
+        assert set(
+            FlagEvent.objects.exclude(kind=FlagEventKind.OPENED).values_list("flag__therapist", flat=True)
+        ) == {chen.pk}
 
     def test_summary_lists_the_demo_accounts(self, demo_output):
         for username in ACCOUNTS:
@@ -345,6 +430,21 @@ def test_the_same_day_gives_the_same_data(db):
             shape = list(Client.objects.order_by("code").values_list("code", "intake_date", "status"))
             shape += list(
                 Session.objects.order_by("scheduled_start", "client__code").values_list("scheduled_start")
+            )
+            shape += list(
+                FollowUp.objects.order_by("client__code", "due_on", "action").values_list(
+                    "client__code", "origin", "action", "due_on", "owner__username", "done_by__username"
+                )
+            )
+            shape += list(
+                Flag.objects.order_by("rule", "client__code", "therapist__username").values_list(
+                    "rule", "client__code", "therapist__username", "status", "outcome"
+                )
+            )
+            shape += list(
+                RevisionRequest.objects.order_by("request").values_list(
+                    "incident__description", "request", "addendum__text"
+                )
             )
             transaction.set_rollback(True)
         return counts, shape

@@ -238,9 +238,24 @@ def test_json_export_queries(client, owner, client_record, record, django_assert
     confirm(client, client_record)
 
     # The session, the user, the user's practice (its time zone), the client; its agreements,
-    # sessions, incidents, addenda and flags; the flags' events, incidents, sessions and
-    # agreements; the access record. However many records the client has.
-    with django_assert_num_queries(14):
+    # sessions, incidents, addenda, follow-ups, revision requests and flags; the flags' events,
+    # incidents, sessions, agreements, follow-ups and plan items; the access record. However
+    # many records the client has.
+    with django_assert_num_queries(18):
         response = client.get(reverse("clients:export_json", args=[client_record.pk]))
 
     assert response.status_code == 200
+
+
+def test_json_export_holds_the_follow_ups_and_revision_requests(client, owner, client_record):
+    from sessions_log.tests.factories import FollowUpFactory
+
+    follow_up = FollowUpFactory(client=client_record, done=True)
+    client.force_login(owner)
+    confirm(client, client_record)
+
+    record = client.get(reverse("clients:export_json", args=[client_record.pk])).json()
+
+    assert [row["id"] for row in record["follow_ups"]] == [follow_up.pk]
+    assert record["follow_ups"][0]["done_note"] == follow_up.done_note
+    assert record["revision_requests"] == []

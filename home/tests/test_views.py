@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.tests.factories import TherapistFactory
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
-from sessions_log.tests.factories import IncidentFactory, SessionFactory
+from sessions_log.tests.factories import FollowUpFactory, IncidentFactory, SessionFactory
 from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,9 +132,7 @@ def pending_work(owner, scale):
         FlagFactory(client=record, rule="agreement_review_due", status="returned")
         for n in range(scale):
             SessionFactory(client=record)
-            IncidentFactory(
-                client=record, follow_up="Call back.", follow_up_due=today - datetime.timedelta(days=n)
-            )
+            FollowUpFactory(client=record, from_incident=True, due_on=today + datetime.timedelta(days=n))
             FlagFactory(client=record, rule=PENDING_RULES[n])
 
 
@@ -148,6 +146,8 @@ def test_therapist_home_query_count_does_not_grow(client, owner, django_assert_n
     worklists = response.context["worklists"]
     assert all(worklist.items for worklist in worklists.values())
     assert len(worklists["unsigned_incidents"].items) == min(scale * scale, 8)
+    # Each card counts everything waiting, not only what it shows.
+    assert worklists["unsigned_incidents"].total == scale * scale
 
 
 @pytest.mark.parametrize("scale", SCALES)

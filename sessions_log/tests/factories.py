@@ -3,9 +3,21 @@ import datetime
 import factory
 from django.utils import timezone
 
+from accounts.tests.factories import SupervisorFactory
 from boundaries.models import Category
 from clients.tests.factories import ClientFactory
-from sessions_log.models import Addendum, Attendance, Classification, HarmLevel, Incident, Initiator, Session
+from sessions_log.models import (
+    Addendum,
+    Attendance,
+    Classification,
+    FollowUp,
+    FollowUpOrigin,
+    HarmLevel,
+    Incident,
+    Initiator,
+    RevisionRequest,
+    Session,
+)
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
@@ -46,3 +58,49 @@ class AddendumFactory(factory.django.DjangoModelFactory):
     text = "The session started at 10:05, not 10:00."
     reason = "Correcting the start time."
     author = factory.SelfAttribute("session.therapist")
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A follow-up on a client's record, owned by the client's therapist, due in a week.
+
+    ``FollowUpFactory(from_incident=True)`` makes one typed with an incident of the same client;
+    ``done=True`` one its owner marked done. Without a client, pass ``therapist``.
+    """
+
+    class Meta:
+        model = FollowUp
+
+    class Params:
+        from_incident = factory.Trait(
+            origin=FollowUpOrigin.INCIDENT,
+            incident=factory.SubFactory(IncidentFactory, client=factory.SelfAttribute("..client")),
+        )
+        done = factory.Trait(
+            done_at=factory.LazyAttribute(lambda f: max(timezone.now(), f.created_at)),
+            done_by=factory.SelfAttribute("owner"),
+            done_note="Done as agreed.",
+        )
+
+    client = factory.SubFactory(ClientFactory)
+    therapist = factory.LazyAttribute(lambda f: f.client.therapist)
+    practice = factory.LazyAttribute(lambda f: f.therapist.practice)
+    origin = FollowUpOrigin.CLIENT
+    incident = None
+    action = "Call the client back about the missed session."
+    owner = factory.SelfAttribute("therapist")
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+    created_by = factory.SelfAttribute("therapist")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class RevisionRequestFactory(factory.django.DjangoModelFactory):
+    """A supervisor's request to revise an incident (sign it first, as a return does)."""
+
+    class Meta:
+        model = RevisionRequest
+
+    incident = factory.SubFactory(IncidentFactory)
+    session = None
+    client = factory.SelfAttribute("incident.client")
+    requested_by = factory.SubFactory(SupervisorFactory, practice=factory.SelfAttribute("..client.practice"))
+    request = "Add the rationale for extending the session."

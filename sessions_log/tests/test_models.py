@@ -439,12 +439,6 @@ def test_clean_refuses_an_incident_in_the_future(client_record):
     assert_invalid(incident, "occurred_at", "in_future")
 
 
-def test_clean_refuses_a_follow_up_due_date_without_a_follow_up(client_record):
-    incident = IncidentFactory.build(client=client_record, follow_up=" ", follow_up_due=FOLLOW_UP_DUE)
-
-    assert_invalid(incident, "follow_up", "follow_up_required")
-
-
 # Addendum: database constraints
 
 

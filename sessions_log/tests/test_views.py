@@ -15,7 +15,15 @@ from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientSetting, ClientStatus
 from clients.tests.factories import ClientFactory
 from sessions_log import urls as sessions_log_urls
-from sessions_log.models import Addendum, Attendance, EntryStatus, Incident, Session, SessionSetting
+from sessions_log.models import (
+    Addendum,
+    Attendance,
+    EntryStatus,
+    FollowUpOrigin,
+    Incident,
+    Session,
+    SessionSetting,
+)
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.tests.factories import FlagFactory
 
@@ -127,6 +135,7 @@ def owner_client(client, owner):
 class TestLogSession:
     def test_one_post_logs_a_session_with_two_incidents(self, owner_client, owner, client_record, agreement):
         at = START + 20 * MINUTE
+        due = timezone.localdate() + datetime.timedelta(days=7)
         response = owner_client.post(
             reverse("sessions_log:session_new", args=[client_record.pk]),
             session_data(
@@ -139,7 +148,7 @@ class TestLogSession:
                         occurred_at=local(at),
                         description="I mentioned my own divorce.",
                         follow_up="Take it to supervision.",
-                        follow_up_due="2025-05-12",
+                        follow_up_due=f"{due:%Y-%m-%d}",
                     ),
                 ]
             ),
@@ -159,10 +168,25 @@ class TestLogSession:
         time_incident, disclosure = by_category[Category.TIME], by_category[Category.DISCLOSURE]
         assert time_incident.agreement == agreement
         assert time_incident.occurred_at == START  # left empty: the session's start
-        assert time_incident.follow_up_owner is None  # no follow-up, so nobody owns one
+        assert not time_incident.follow_ups.exists()  # no follow-up typed, so none made
         assert disclosure.occurred_at == at
-        assert disclosure.follow_up_owner == owner
-        assert disclosure.follow_up_due == datetime.date(2025, 5, 12)
+        # The follow-up typed with the incident is a task of its own, not the incident's columns.
+        follow_up = disclosure.follow_ups.get()
+        assert (follow_up.action, follow_up.owner, follow_up.due_on) == (
+            "Take it to supervision.",
+            owner,
+            due,
+        )
+        assert (follow_up.origin, follow_up.client, follow_up.created_by) == (
+            FollowUpOrigin.INCIDENT,
+            client_record,
+            owner,
+        )
+        assert (disclosure.follow_up, disclosure.follow_up_owner, disclosure.follow_up_due) == (
+            "",
+            None,
+            None,
+        )
         assert all(incident.client == client_record for incident in by_category.values())
         assert all(incident.status == EntryStatus.DRAFT for incident in by_category.values())
 
@@ -243,6 +267,10 @@ def _future():
     return local(timezone.now() + datetime.timedelta(days=1))
 
 
+def _next_week():
+    return f"{timezone.localdate() + datetime.timedelta(days=7):%Y-%m-%d}"
+
+
 INVALID_SESSIONS = {
     "scheduled end before start": (
         {"scheduled_end": local(START - MINUTE)},
@@ -276,7 +304,13 @@ INVALID_SESSIONS = {
         {"category": Category.PHYSICAL, "agreement": "AGREEMENT"},
         "The category must match the agreement&#x27;s (Time).",
     ),
-    "follow-up due without a follow-up": ({}, {"follow_up_due": "2025-06-01"}, "Say what the follow-up is."),
+    "follow-up due without a follow-up": ({}, {"follow_up_due": _next_week}, "Say what the follow-up is."),
+    "follow-up without a due date": ({}, {"follow_up": "Call back."}, "Give the follow-up a due date."),
+    "follow-up due in the past": (
+        {},
+        {"follow_up": "Call back.", "follow_up_due": "2025-05-01"},
+        "A new follow-up cannot be due in the past.",
+    ),
     "no description": ({}, {"description": ""}, "Describe what happened, factually."),
 }
 
@@ -530,10 +564,10 @@ class TestSessionDetail:
             )
         AddendumFactory(session=session)
         # django session, user, practice (time zone), the session with client, therapist and
-        # signer, the access record insert, its incidents with agreement, follow-up owner and
-        # signer, their addenda with authors, the session's addenda with authors, the client's open
-        # flags: the same however many incidents.
-        with django_assert_num_queries(9):
+        # signer, the access record insert, its incidents with agreement and signer, their addenda
+        # with authors, their follow-ups with owners, the session's addenda with authors, its
+        # revision requests, the client's open flags: the same however many incidents.
+        with django_assert_num_queries(11):
             response = owner_client.get(session.get_absolute_url())
         assert response.status_code == 200
 
@@ -716,9 +750,9 @@ class TestIncidentOutsideSession:
             2, session=None, incident=incident, client=client_record, author=incident.client.therapist
         )
         # django session, user, practice (time zone), the incident with client, session,
-        # agreement, follow-up owner and signer, the access record insert, its addenda with
-        # authors, the client's open flags
-        with django_assert_num_queries(7):
+        # agreement and signer, its follow-ups with owners, the access record insert, its addenda
+        # with authors, its revision requests, the client's open flags
+        with django_assert_num_queries(9):
             response = owner_client.get(incident.get_absolute_url())
         assert response.status_code == 200
 

@@ -23,8 +23,8 @@ from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.services import client_discharge
 from clients.tests.factories import ClientFactory
 from sessions_log.models import Classification, HarmLevel, Incident, Initiator
-from sessions_log.services import incident_create, session_sign
-from sessions_log.tests.factories import IncidentFactory, SessionFactory
+from sessions_log.services import follow_up_complete, incident_create, session_sign
+from sessions_log.tests.factories import FollowUpFactory, IncidentFactory, SessionFactory
 from supervision.engine import CONDITION_CLEARED, acknowledge_due, evaluate, evaluate_for_client
 from supervision.findings import fingerprint
 from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Outcome, RuleCode, Severity
@@ -86,8 +86,8 @@ FIRES = {
     RuleCode.MISSING_PRECAUTIONS: lambda c: IncidentFactory(
         client=c, harm=HarmLevel.MODERATE, occurred_at=NOW - 101 * HOUR, documented_at=NOW - 100 * HOUR
     ),
-    RuleCode.FOLLOW_UP_OVERDUE: lambda c: IncidentFactory(
-        client=c, occurred_at=NOW - 9 * DAY, follow_up="Call back.", follow_up_due=TODAY - DAY
+    RuleCode.FOLLOW_UP_OVERDUE: lambda c: FollowUpFactory(
+        client=c, created_at=NOW - 9 * DAY, due_on=TODAY - DAY
     ),
     RuleCode.UNSIGNED_ENTRY: draft_session,
     RuleCode.AGREEMENT_REVIEW_DUE: lambda c: BoundaryAgreementFactory(
@@ -509,6 +509,22 @@ def test_discharging_a_client_closes_its_intake_flag_on_commit(
 
     flag.refresh_from_db()
     assert flag.status == FlagStatus.RESOLVED
+
+
+def test_an_overdue_follow_up_is_the_evidence_of_its_flag_and_completing_it_closes_the_flag(
+    practice, client_record, owner, django_capture_on_commit_callbacks
+):
+    follow_up = FollowUpFactory(client=client_record, created_at=NOW - 9 * DAY, due_on=TODAY - DAY)
+    [flag] = evaluate(practice=practice, rules=[RuleCode.FOLLOW_UP_OVERDUE]).opened
+    assert list(flag.follow_ups.all()) == [follow_up]
+    assert (list(flag.incidents.all()), list(flag.sessions.all())) == ([], [])
+    assert flag.evidence_fingerprint == fingerprint({f"follow_up:{follow_up.pk}"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up_complete(follow_up=follow_up, by=owner, note="Called back on Monday.")
+
+    flag.refresh_from_db()
+    assert (flag.status, flag.outcome) == (FlagStatus.RESOLVED, Outcome.CONDITION_CLEARED)
 
 
 # Concurrency, on PostgreSQL itself

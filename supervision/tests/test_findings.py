@@ -14,8 +14,8 @@ from boundaries.models import CORE_CATEGORIES, AgreementStatus, Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientStatus
 from clients.tests.factories import ClientFactory
-from sessions_log.models import Classification, HarmLevel, Initiator
-from sessions_log.tests.factories import IncidentFactory, SessionFactory
+from sessions_log.models import Classification, FollowUpOrigin, HarmLevel, Initiator
+from sessions_log.tests.factories import FollowUpFactory, IncidentFactory, SessionFactory
 from supervision.findings import FINDERS, Finding, fingerprint
 from supervision.models import RuleCode
 from supervision.rules import RULES
@@ -433,14 +433,8 @@ def test_missing_precautions_follow_the_practice_thresholds(practice, client_rec
 # follow_up_overdue: no thresholds; the due date has passed (in the practice's zone) and not done
 
 
-def follow_up(client, due, done=None):
-    return IncidentFactory(
-        client=client,
-        occurred_at=NOW - 20 * DAY,
-        follow_up="Review the safety plan.",
-        follow_up_due=due,
-        follow_up_done_on=done,
-    )
+def follow_up(client, due, **fields):
+    return FollowUpFactory(client=client, due_on=due, created_at=NOW - 20 * DAY, **fields)
 
 
 def test_follow_up_overdue_fires_the_day_after_it_was_due(practice, client_record):
@@ -448,13 +442,15 @@ def test_follow_up_overdue_fires_the_day_after_it_was_due(practice, client_recor
 
     [finding] = find(RuleCode.FOLLOW_UP_OVERDUE, practice)
 
-    assert finding.incident_ids == (created.pk,)
+    assert (finding.client_id, finding.therapist_id) == (client_record.pk, client_record.therapist_id)
+    assert (finding.follow_up_ids, finding.incident_ids) == ((created.pk,), ())
     assert finding.summary == "1 follow-up not done, due on 2025-06-10."
+    assert finding.fingerprint == fingerprint({f"follow_up:{created.pk}"})
 
 
 def test_follow_up_due_today_or_done_is_not_overdue(practice, client_record):
     follow_up(client_record, due=TODAY)
-    follow_up(client_record, due=TODAY - 5 * DAY, done=TODAY - DAY)
+    follow_up(client_record, due=TODAY - 5 * DAY, done=True)
 
     assert find(RuleCode.FOLLOW_UP_OVERDUE, practice) == []
 
@@ -466,6 +462,34 @@ def test_follow_up_due_date_passes_at_midnight_in_the_practice_zone(practice, cl
 
     assert find(RuleCode.FOLLOW_UP_OVERDUE, practice, now=late_evening - HOUR) == []
     assert subjects(find(RuleCode.FOLLOW_UP_OVERDUE, practice, now=late_evening)) == {client_record.pk}
+
+
+def test_follow_up_overdue_reads_the_tasks_not_the_incidents_old_columns(practice, client_record):
+    # Migration 0007 copied these columns into tasks; what is left on the incident counts no more.
+    IncidentFactory(
+        client=client_record, occurred_at=NOW - 20 * DAY, follow_up="Call back.", follow_up_due=TODAY - DAY
+    )
+
+    assert find(RuleCode.FOLLOW_UP_OVERDUE, practice) == []
+
+
+def test_follow_ups_of_an_archived_incident_or_without_a_client_are_not_overdue(practice, client_record):
+    archived = follow_up(client_record, due=TODAY - DAY, from_incident=True).incident
+    archived.archive(reason="Logged twice.")
+    archived.save()
+    follow_up(None, due=TODAY - DAY, therapist=client_record.therapist, origin=FollowUpOrigin.CORRECTIVE_PLAN)
+
+    assert find(RuleCode.FOLLOW_UP_OVERDUE, practice) == []
+
+
+def test_all_overdue_follow_ups_of_a_client_are_one_finding(practice, client_record):
+    first = follow_up(client_record, due=TODAY - 3 * DAY, from_incident=True)
+    second = follow_up(client_record, due=TODAY - DAY)
+
+    [finding] = find(RuleCode.FOLLOW_UP_OVERDUE, practice)
+
+    assert finding.follow_up_ids == (first.pk, second.pk)
+    assert finding.summary == "2 follow-ups not done, due on 2025-06-08 and 2025-06-10."
 
 
 # unsigned_entry: a session or incident still a draft 72 hours after it was documented

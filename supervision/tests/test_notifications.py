@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from supervision.models import FlagEvent, FlagEventKind, Severity
+from supervision.models import FlagEvent, FlagEventKind, Outcome, Severity
 from supervision.notifications import notify_decision, notify_flag_opened
+from supervision.services import PlanStep, flag_resolve
 from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,52 @@ def test_overdue_digest_goes_to_current_supervisors_only(
     assert "Sent 1 digest." in out.getvalue()
     assert [message.to for message in deliver_mail()] == [[supervisor.email]]
     assert "1 flag past acknowledgement" in mail.outbox[0].subject
+
+
+def test_a_resolution_mails_the_comment_outcome_and_plan_dates_but_not_what_the_plan_asks(
+    owner, supervisor, client_record, deliver_mail
+):
+    flag = FlagFactory(client=client_record)
+    today = timezone.localdate()
+    plan = [
+        PlanStep("Read the chapter on self-disclosure.", owner, today + datetime.timedelta(days=7)),
+        PlanStep("Review the case with the client.", supervisor, today + datetime.timedelta(days=14)),
+    ]
+
+    flag_resolve(
+        flag=flag,
+        by=supervisor,
+        outcome=Outcome.CORRECTIVE_PLAN,
+        comment="We agreed a plan in supervision.",
+        plan=plan,
+    )
+
+    # The therapist also hears of their own step as a follow-up assigned to them.
+    (message,) = [message for message in deliver_mail() if message.subject.startswith("[Alliance] Resolved")]
+    assert message.to == [owner.email]
+    assert "We agreed a plan in supervision." in message.body
+    assert "Outcome: Corrective plan." in message.body
+    for step in plan:
+        assert f"a follow-up for {step.owner}, due {step.due_on:%Y-%m-%d}" in message.body
+        assert step.action not in message.body
+    assert "RS-0001" in message.body
+
+
+def test_a_classification_mails_the_classification_it_set(owner, supervisor, client_record, deliver_mail):
+    flag = FlagFactory(client=client_record)
+    event = FlagEvent.objects.create(
+        flag=flag, kind=FlagEventKind.CLASSIFIED, actor=supervisor, classification="violation"
+    )
+
+    notify_decision(event)
+
+    (message,) = deliver_mail()
+    assert "Final classification: violation." in message.body
+
+
+def test_a_system_event_mails_nobody(client_record, deliver_mail):
+    flag = FlagFactory(client=client_record)
+
+    notify_decision(FlagEvent.objects.create(flag=flag, kind=FlagEventKind.EVIDENCE_UPDATED))
+
+    assert deliver_mail() == []

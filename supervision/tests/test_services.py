@@ -1,19 +1,34 @@
 """The decision services: what each records, what each refuses, and who is told."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from sessions_log.models import Classification, Incident
-from sessions_log.services import session_update
+from clients.tests.factories import ClientFactory
+from sessions_log.models import Classification, FollowUp, FollowUpOrigin, Incident, RevisionRequest
+from sessions_log.services import addendum_add, session_update
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
 from supervision import services
-from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Outcome, RuleCode, RuleSetting
+from supervision.models import (
+    Flag,
+    FlagEvent,
+    FlagEventKind,
+    FlagReading,
+    FlagStatus,
+    Outcome,
+    PlanItem,
+    RuleCode,
+    RuleSetting,
+)
 from supervision.tests.factories import FlagEventFactory, FlagFactory
 
 pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
 
 
 def signed(entry):
@@ -131,7 +146,52 @@ def test_returning_without_saying_what_to_revise_is_refused(flag, supervisor, in
         services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment=" ")
 
 
-# The therapist's revision
+# The therapist's revision: an addendum answers the revision request a return made
+
+
+def revise(entry, by, text="The rationale: the client was in crisis."):
+    """The therapist's addendum, through the session log (which tells supervision by a signal)."""
+    return addendum_add(entry=entry, by=by, text=text, reason="Returned by the supervisor.")
+
+
+def revised_events(flag):
+    return list(flag.events.filter(kind=FlagEventKind.REVISED))
+
+
+def test_returning_an_entry_asks_for_its_revision_beside_the_entry(flag, supervisor, incident):
+    event = services.flag_return_entry(
+        flag=flag, by=supervisor, entry=incident, comment="  Add the rationale. "
+    )
+
+    request = RevisionRequest.objects.get()
+    assert (request.incident, request.session, request.client) == (incident, None, incident.client)
+    assert (request.requested_by, request.request, request.addendum) == (
+        supervisor,
+        "Add the rationale.",
+        None,
+    )
+    assert event.revision_request == request
+    assert list(RevisionRequest.objects.unanswered()) == [request]
+
+
+def test_a_refused_return_asks_for_nothing(flag, supervisor, client_record):
+    draft = IncidentFactory(client=client_record)
+    flag.incidents.add(draft)
+
+    with pytest.raises(ValidationError, match="still a draft"):
+        services.flag_return_entry(flag=flag, by=supervisor, entry=draft, comment="Revise.")
+    assert not RevisionRequest.objects.exists()
+
+
+def test_an_addendum_answers_the_request_and_the_revised_event_names_it(flag, supervisor, owner, incident):
+    services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
+
+    addendum = revise(incident, owner)
+
+    assert RevisionRequest.objects.get().addendum == addendum
+    [event] = revised_events(flag)
+    assert (event.actor, event.incident, event.addendum) == (owner, incident, addendum)
+    assert event.comment == ""  # the addendum is the answer, shown in full on the flag
 
 
 def test_an_addendum_to_the_returned_entry_sets_the_flag_back_to_acknowledged(
@@ -139,9 +199,11 @@ def test_an_addendum_to_the_returned_entry_sets_the_flag_back_to_acknowledged(
 ):
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
 
-    events = services.flag_entry_revised(entry=incident, by=owner)
+    revise(incident, owner)
 
-    assert [(e.kind, e.actor, e.incident) for e in events] == [(FlagEventKind.REVISED, owner, incident)]
+    assert [(e.kind, e.actor, e.incident) for e in revised_events(flag)] == [
+        (FlagEventKind.REVISED, owner, incident)
+    ]
     assert fresh(flag).status == FlagStatus.ACKNOWLEDGED
 
 
@@ -149,24 +211,30 @@ def test_a_flag_waits_until_every_returned_entry_is_revised(flag, supervisor, ow
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
     services.flag_return_entry(flag=flag, by=supervisor, entry=session, comment="Check the end time.")
 
-    services.flag_entry_revised(entry=session, by=owner)
+    revise(session, owner, text="The session ended at 11:10.")
     assert fresh(flag).status == FlagStatus.RETURNED
+    assert list(RevisionRequest.objects.unanswered().values_list("incident", flat=True)) == [incident.pk]
 
-    services.flag_entry_revised(entry=incident, by=owner)
+    revise(incident, owner)
     assert fresh(flag).status == FlagStatus.ACKNOWLEDGED
+    assert not RevisionRequest.objects.unanswered().exists()
 
 
 def test_a_further_addendum_after_the_revision_records_nothing(flag, supervisor, owner, incident, session):
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
     services.flag_return_entry(flag=flag, by=supervisor, entry=session, comment="Check the end time.")
-    services.flag_entry_revised(entry=incident, by=owner)
+    first = revise(incident, owner)
 
-    assert services.flag_entry_revised(entry=incident, by=owner) == []
-    assert flag.events.filter(kind=FlagEventKind.REVISED).count() == 1
+    revise(incident, owner, text="And the consultation, on Tuesday.")
+
+    assert [event.addendum for event in revised_events(flag)] == [first]
+    assert RevisionRequest.objects.get(incident=incident).addendum == first
 
 
 def test_an_addendum_to_an_entry_nobody_returned_records_nothing(flag, owner, incident):
-    assert services.flag_entry_revised(entry=incident, by=owner) == []
+    revise(incident, owner)
+
+    assert revised_events(flag) == []
     assert fresh(flag).status == FlagStatus.OPEN
 
 
@@ -174,8 +242,11 @@ def test_an_addendum_after_the_flag_was_resolved_records_nothing(flag, superviso
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
     services.flag_resolve(flag=flag, by=supervisor, outcome=Outcome.DISCUSSED)
 
-    assert services.flag_entry_revised(entry=incident, by=owner) == []
+    addendum = revise(incident, owner)
+
+    assert revised_events(flag) == []
     assert fresh(flag).status == FlagStatus.RESOLVED
+    assert RevisionRequest.objects.get().addendum == addendum  # the request is answered all the same
 
 
 # Final classification
@@ -236,20 +307,91 @@ def test_an_unknown_classification_is_refused(flag, supervisor, incident):
 
 def test_resolving_records_the_outcome_and_closes_the_flag(flag, supervisor):
     event = services.flag_resolve(
-        flag=flag, by=supervisor, outcome=Outcome.CORRECTIVE_PLAN, comment="Plan agreed in supervision."
+        flag=flag, by=supervisor, outcome=Outcome.DISCUSSED, comment="Discussed in supervision."
     )
 
     flag = fresh(flag)
     assert (flag.status, flag.outcome, flag.closed_at) == (
         FlagStatus.RESOLVED,
-        Outcome.CORRECTIVE_PLAN,
+        Outcome.DISCUSSED,
         event.created_at,
     )
     assert (event.kind, event.actor, event.comment) == (
         FlagEventKind.RESOLVED,
         supervisor,
-        "Plan agreed in supervision.",
+        "Discussed in supervision.",
     )
+    assert not flag.plan_items.exists()
+
+
+def plan(owner, supervisor):
+    today = timezone.localdate()
+    return [
+        services.PlanStep("Read the guidance on self-disclosure.", owner, today + 7 * DAY),
+        services.PlanStep("Bring the case to the next meeting.", supervisor, today + 14 * DAY),
+    ]
+
+
+def test_resolving_with_a_two_step_plan_makes_two_follow_ups_of_the_plan(
+    flag, supervisor, owner, client_record
+):
+    steps = plan(owner, supervisor)
+
+    event = services.flag_resolve(
+        flag=flag, by=supervisor, outcome=Outcome.CORRECTIVE_PLAN, comment="Plan agreed.", plan=steps
+    )
+
+    flag = fresh(flag)
+    assert (flag.status, flag.outcome) == (FlagStatus.RESOLVED, Outcome.CORRECTIVE_PLAN)
+    assert event.kind == FlagEventKind.RESOLVED
+    items = list(flag.plan_items.select_related("follow_up").order_by("pk"))
+    assert [(item.follow_up.action, item.follow_up.owner, item.follow_up.due_on) for item in items] == [
+        (step.action, step.owner, step.due_on) for step in steps
+    ]
+    for item in items:
+        follow_up = item.follow_up
+        assert (follow_up.origin, follow_up.client, follow_up.therapist) == (
+            FollowUpOrigin.CORRECTIVE_PLAN,
+            client_record,
+            owner,
+        )
+        assert (follow_up.created_by, follow_up.incident, follow_up.is_done) == (supervisor, None, False)
+
+
+def test_a_plan_of_a_therapist_level_flag_is_in_the_therapists_caseload(supervisor, owner):
+    flag = FlagFactory(client=None, therapist=owner, practice=owner.practice, rule=RuleCode.THERAPIST_PATTERN)
+
+    services.flag_resolve(
+        flag=flag, by=supervisor, outcome=Outcome.CORRECTIVE_PLAN, plan=plan(owner, supervisor)
+    )
+
+    follow_ups = FollowUp.objects.filter(plan_item__flag=flag)
+    assert {(f.client, f.therapist, f.practice) for f in follow_ups} == {(None, owner, owner.practice)}
+
+
+def test_a_corrective_plan_without_a_step_is_refused(flag, supervisor):
+    with pytest.raises(ValidationError, match="at least one follow-up") as refused:
+        services.flag_resolve(flag=flag, by=supervisor, outcome=Outcome.CORRECTIVE_PLAN, plan=[])
+
+    assert refused.value.code == "plan_required"
+    assert fresh(flag).status == FlagStatus.OPEN
+    assert not flag.events.exists()
+
+
+def test_a_plan_step_for_someone_who_cannot_open_the_record_undoes_the_whole_resolution(
+    flag, supervisor, owner, colleague
+):
+    steps = [
+        *plan(owner, supervisor),
+        services.PlanStep("Cover the sessions.", colleague, timezone.localdate()),
+    ]
+
+    with pytest.raises(ValidationError, match="cannot open this record"):
+        services.flag_resolve(flag=flag, by=supervisor, outcome=Outcome.CORRECTIVE_PLAN, plan=steps)
+
+    assert fresh(flag).status == FlagStatus.OPEN
+    assert not FollowUp.objects.exists()
+    assert not PlanItem.objects.exists()
 
 
 @pytest.mark.parametrize("outcome", ["", "shrugged", Outcome.CONDITION_CLEARED])
@@ -407,12 +549,16 @@ def test_an_escalation_reaches_the_practice_admins_too(
     assert set(message.to) == {owner.email, admin.email}
 
 
-def test_a_returned_entry_tells_the_therapist_to_add_an_addendum(deliver_mail, flag, supervisor, incident):
+def test_a_returned_entry_tells_the_therapist_what_to_answer_with_an_addendum(
+    deliver_mail, flag, supervisor, owner, incident
+):
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
 
     (message,) = deliver_mail()
-    assert "add an addendum" in message.body
-    assert "Add the rationale." not in message.body  # the comment is read in Alliance, not in e-mail
+    assert message.to == [owner.email]
+    assert "answer it with an addendum" in message.body
+    assert "Add the rationale." in message.body  # the supervisor's words, as the therapist is owed
+    assert incident.description not in message.body
 
 
 def test_a_refused_decision_sends_nothing(deliver_mail, flag, supervisor):
@@ -422,14 +568,20 @@ def test_a_refused_decision_sends_nothing(deliver_mail, flag, supervisor):
     assert deliver_mail() == []
 
 
-def test_a_revision_tells_nobody_by_mail(deliver_mail, flag, supervisor, owner, incident):
+def test_a_revision_tells_the_supervisor_without_the_addendums_text(
+    deliver_mail, flag, supervisor, owner, incident
+):
     services.flag_return_entry(flag=flag, by=supervisor, entry=incident, comment="Add the rationale.")
     (returned,) = deliver_mail()
     mail.outbox.clear()
 
-    services.flag_entry_revised(entry=incident, by=owner)
+    revise(incident, owner, text="The rationale: the client was in crisis.")
 
-    assert deliver_mail() == []
+    (message,) = deliver_mail()
+    assert message.to == [supervisor.email]
+    assert "answered with an addendum" in message.body
+    assert f"/supervision/flags/{flag.pk}/" in message.body
+    assert "in crisis" not in message.body
 
 
 # Rule settings
@@ -477,3 +629,108 @@ def test_every_decision_locks_the_flag_row_first(flag, supervisor, incident, dec
     locks = [q["sql"] for q in queries if q["sql"].endswith("FOR UPDATE")]
     assert locks and '"supervision_flag"' in locks[0]
     assert queries.captured_queries.index(next(q for q in queries if q["sql"] == locks[0])) <= 1
+
+
+# The therapist's reply
+
+
+@pytest.mark.parametrize(
+    "status", [FlagStatus.OPEN, FlagStatus.RETURNED, FlagStatus.RESOLVED, FlagStatus.DISMISSED]
+)
+def test_the_therapist_replies_on_an_open_or_closed_flag_and_nothing_else_changes(flag, owner, status):
+    closed_at = flag.opened_at if status in (FlagStatus.RESOLVED, FlagStatus.DISMISSED) else None
+    Flag.objects.filter(pk=flag.pk).update(status=status, closed_at=closed_at)
+
+    event = services.flag_reply(flag=flag, by=owner, comment="  I have since changed my practice. ")
+
+    assert (event.kind, event.actor, event.comment) == (
+        FlagEventKind.REPLIED,
+        owner,
+        "I have since changed my practice.",
+    )
+    assert fresh(flag).status == status
+
+
+@pytest.mark.parametrize("person", ["supervisor", "admin", "colleague", "other_therapist"])
+def test_only_the_flags_therapist_replies(request, flag, person):
+    with pytest.raises(PermissionDenied):
+        services.flag_reply(flag=flag, by=request.getfixturevalue(person), comment="Hello.")
+    assert not flag.events.exists()
+
+
+def test_an_empty_reply_is_refused(flag, owner):
+    with pytest.raises(ValidationError, match="Write your reply"):
+        services.flag_reply(flag=flag, by=owner, comment="  ")
+    assert not flag.events.exists()
+
+
+def test_a_reply_tells_the_supervisors_and_earlier_deciders_without_its_text(
+    deliver_mail, flag, owner, supervisor, ended_supervisor, admin
+):
+    services.flag_acknowledge(flag=flag, by=admin)
+    deliver_mail()
+    mail.outbox.clear()
+
+    services.flag_reply(flag=flag, by=owner, comment="The overruns were crisis sessions.")
+
+    (message,) = deliver_mail()
+    assert sorted(message.to) == sorted([supervisor.email, admin.email])
+    assert "replied on" in message.body and flag.client.code in message.body
+    assert f"/supervision/flags/{flag.pk}/" in message.body
+    assert "crisis" not in message.body
+
+
+# Acknowledging several flags at once
+
+
+def test_bulk_acknowledge_marks_the_open_flags_seen_and_skips_the_others(supervisor, client_record):
+    first, second = (
+        FlagFactory(client=client_record),
+        FlagFactory(client=client_record, rule=RuleCode.UNSIGNED_ENTRY),
+    )
+    seen = FlagFactory(client=client_record, rule=RuleCode.REPEATED_CATEGORY, status=FlagStatus.ACKNOWLEDGED)
+    closed = FlagFactory(client=client_record, rule=RuleCode.SLIPPERY_SLOPE, status=FlagStatus.RESOLVED)
+
+    events = services.flags_acknowledge(flags=[second, seen, closed, first], by=supervisor, comment="Seen.")
+
+    assert [(e.flag_id, e.kind, e.actor, e.comment) for e in events] == [
+        (flag.pk, FlagEventKind.ACKNOWLEDGED, supervisor, "Seen.") for flag in (first, second)
+    ]
+    assert {fresh(f).status for f in (first, second, seen)} == {FlagStatus.ACKNOWLEDGED}
+    assert fresh(closed).status == FlagStatus.RESOLVED
+    assert not seen.events.exists() and not closed.events.exists()
+
+
+def test_bulk_acknowledge_with_a_flag_the_user_may_not_decide_changes_nothing(
+    supervisor, client_record, colleague
+):
+    mine = FlagFactory(client=client_record)
+    not_mine = FlagFactory(client=ClientFactory(therapist=colleague))
+
+    with pytest.raises(PermissionDenied):
+        services.flags_acknowledge(flags=[mine, not_mine], by=supervisor)
+
+    assert fresh(mine).status == FlagStatus.OPEN
+    assert not FlagEvent.objects.exists()
+
+
+def test_bulk_acknowledge_tells_the_therapist_once_per_flag(deliver_mail, supervisor, owner, client_record):
+    flags = [
+        FlagFactory(client=client_record),
+        FlagFactory(client=client_record, rule=RuleCode.UNSIGNED_ENTRY),
+    ]
+
+    services.flags_acknowledge(flags=flags, by=supervisor)
+
+    assert [message.to for message in deliver_mail()] == [[owner.email], [owner.email]]
+
+
+# What each reader has seen
+
+
+def test_marking_read_remembers_the_newest_event_seen_and_never_moves_back(flag, owner):
+    services.flag_mark_read(flag=flag, user=owner, seen_event=5)
+    services.flag_mark_read(flag=flag, user=owner, seen_event=9)
+    services.flag_mark_read(flag=flag, user=owner, seen_event=7)
+
+    assert FlagReading.objects.get(flag=flag, user=owner).seen_event_id == 9

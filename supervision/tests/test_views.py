@@ -80,6 +80,7 @@ def action_data(action, flag, incident):
         "resolve": {"seen_event": 0, "outcome": Outcome.DISCUSSED},
         "dismiss": {"seen_event": 0, "comment": "Not a boundary matter."},
         "escalate": {"seen_event": 0, "comment": "Needs the practice's attention."},
+        "reply": {"comment": "I have restated the agreement."},
     }[action]
 
 
@@ -108,6 +109,19 @@ ACCESS = {
         )
         for action in ACTIONS
     },
+    # The flag's therapist replies; for everyone else who can see the flag it is not theirs to do.
+    "flag_reply": (
+        "post",
+        {"owner": 302, "supervisor": 403, "admin": 403, **dict.fromkeys(STRANGERS, 404)},
+    ),
+    # Ticking flags needs a reviewer; an empty tick list sends them back with a message.
+    "flags_acknowledge": (
+        "post",
+        {**dict.fromkeys(THERAPISTS, 403), **dict.fromkeys(SUPERVISORS + ADMINS, 302)},
+    ),
+    "my_flags": ("get", {**dict.fromkeys(THERAPISTS, 200), **dict.fromkeys(SUPERVISORS + ADMINS, 403)}),
+    # A supervisee's page: the owner's current supervisor and their practice's admin.
+    "supervisee": ("get", {**dict.fromkeys(EVERYONE, 404), "supervisor": 200, "admin": 200}),
     # Only the practice's admin finds the practice's failed mail; to anyone else it does not exist.
     "mail_requeue": ("post", {**dict.fromkeys(EVERYONE, 404), "admin": 302}),
     "rule_settings": ("get", {**dict.fromkeys(THERAPISTS + SUPERVISORS, 403), **dict.fromkeys(ADMINS, 200)}),
@@ -128,6 +142,8 @@ def url_for(name, flag):
         return reverse("supervision:mail_requeue", args=[failed_mail(flag.practice_id)])
     if name.startswith("flag_"):
         return reverse(f"supervision:{name}", args=[flag.pk])
+    if name == "supervisee":
+        return reverse("supervision:supervisee", args=[flag.therapist_id])
     if name == "rule_setting_edit":
         return reverse("supervision:rule_setting_edit", args=[RuleCode.TIME_OVERRUNS])
     return reverse(f"supervision:{name}")
@@ -783,9 +799,10 @@ def test_flag_page_query_count(client, supervisor, owner, django_assert_num_quer
     client.force_login(supervisor)
     # session, user, practice (time zone), flag with client, therapist and practice, the access
     # record insert, the supervisor's current assignment, evidence incidents, sessions and agreements,
-    # events with actors and entries, the practice's thresholds, timeline count, timeline page, and its
+    # events with actors, entries and addenda, the corrective plan, the reading (one upsert), the
+    # practice's thresholds, the plan owners offered, timeline count, timeline page, and its
     # agreements, sessions, incidents, addenda and flags
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(21):
         response = client.get(flag.get_absolute_url())
     assert response.status_code == 200
 

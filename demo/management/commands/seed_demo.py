@@ -7,7 +7,9 @@ from demo.seed import SIZES, DemoDataConflict, seed_demo
 class Command(BaseCommand):
     help = (
         "Load the demo practices, accounts (password alliance-demo) and months of records, dated up to "
-        "today, so that every rule has something to fire on. For demonstration databases only. "
+        "today, so that every rule has something to fire on; then run the rules' first sweep and play a "
+        "supervision loop on dr.chen's flags (a resolved plan, a reply, returned entries, follow-ups). "
+        "For demonstration databases only. "
         "Does nothing if the demo practices already exist: run `manage.py flush` first to reload."
     )
 
