@@ -1,13 +1,17 @@
+import datetime
+import re
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from common.history import track_changes
 
@@ -21,6 +25,38 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def validate_pattern(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValidationError(
+            "This is not a pattern the app can read (%(error)s).",
+            code="invalid_pattern",
+            params={"error": error},
+        ) from error
+
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering (``date.weekday()``): Monday is 0."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+def default_working_days() -> list[int]:
+    return [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
+
+
+DEFAULT_CLIENT_CODE_PATTERN = r"^[A-Z]{2,4}-[0-9]{3,}$"
+DEFAULT_CLIENT_CODE_HELP = "letters, a hyphen and at least three digits, such as RS-0142"
+
+
+@track_changes()
 class Practice(models.Model):
     """A tenant: every row that holds client data belongs to exactly one practice."""
 
@@ -38,6 +74,25 @@ class Practice(models.Model):
             "not only supervisors and practice admins."
         ),
     )
+    working_days = ArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday),
+        default=default_working_days,
+        size=7,
+        help_text="The days the practice works; sessions and contact on other days are after hours.",
+    )
+    work_starts = models.TimeField(default=datetime.time(8, 0))
+    work_ends = models.TimeField(default=datetime.time(18, 0))
+    client_code_pattern = models.CharField(
+        max_length=200,
+        default=DEFAULT_CLIENT_CODE_PATTERN,
+        validators=[validate_pattern],
+        help_text="A regular expression every new client code must match.",
+    )
+    client_code_help = models.CharField(
+        max_length=200,
+        default=DEFAULT_CLIENT_CODE_HELP,
+        help_text="The pattern in plain words, shown to therapists at intake.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,6 +101,13 @@ class Practice(models.Model):
             models.CheckConstraint(
                 condition=Q(usual_session_minutes__gte=10, usual_session_minutes__lte=240),
                 name="practice_usual_session_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(work_starts__lt=F("work_ends")), name="practice_work_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(working_days__contained_by=Weekday.values),
+                name="practice_working_days_valid",
             ),
         ]
 
@@ -104,6 +166,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_session_auth_hash(self) -> str:
+        """What each session stores and checks on every request (Django's ``get_user``): a session
+        whose hash no longer matches is signed out. Django's covers the password; this one also
+        covers what the user may do (role, practice, staff and superuser status), so a change of
+        any of them ends the sessions opened before it."""
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret) -> str:
+        standing = f"{self.password}\0{self.role}\0{self.practice_id}\0{self.is_staff}\0{self.is_superuser}"
+        return salted_hmac(
+            "accounts.User.session_auth_hash", standing, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @property
     def is_therapist(self) -> bool:

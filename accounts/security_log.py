@@ -3,6 +3,11 @@
 Events: sign-in, failed sign-in, sign-out, lockout, denied object access, exports, role
 changes, integrity mismatches. Lines carry who, from where and the request id, never client
 data (a client is named by its database id at most).
+
+The event's fields travel on the log record (``extra``), never inside the message text, and the
+JSON formatter of ``LOGGING`` writes each as a key of one JSON object per line: a username with
+quotes, line breaks or ``user=1`` in it stays inside its own string and cannot forge a field or a
+line. The message is the event's name.
 """
 
 import logging
@@ -13,29 +18,30 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from common.client_ip import client_ip
-from common.request_id import current_request_id
+from common.request_id import current_client_ip, current_request_id
 
 logger = logging.getLogger("alliance.security")
 
 
-def _value(value) -> str:
-    text = str(value).replace("\n", " ")
-    return f'"{text}"' if " " in text or not text else text
+# A field may not overwrite what the record already holds (logging refuses it): it gets a "_".
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def log_event(event: str, *, request=None, user=None, **fields) -> None:
     if user is None and request is not None:
         user = getattr(request, "user", None)
-    parts = {
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    record = {
         "event": event,
-        "user": getattr(user, "pk", None)
-        if user is not None and getattr(user, "is_authenticated", False)
-        else "-",
-        "ip": client_ip(request) if request is not None else "-",
+        "user": user.pk if signed_in else None,
+        # Without a request at hand (a queryset helper, a signal), the one being handled.
+        "ip": client_ip(request) if request is not None else current_client_ip(),
         "request_id": current_request_id(),
         **fields,
     }
-    logger.info(" ".join(f"{key}={_value(value)}" for key, value in parts.items()))
+    logger.info(
+        event, extra={f"{key}_" if key in _RECORD_ATTRIBUTES else key: value for key, value in record.items()}
+    )
 
 
 @receiver(user_logged_in)

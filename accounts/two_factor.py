@@ -7,7 +7,8 @@ for whom two-factor is required but who has none is sent to ``two_factor_setup``
 practice that requires it for all, unless ``TWO_FACTOR_REQUIRED`` is off (the demo).
 
 What a sign-in still owes is written into the session when the user signs in, so a request
-costs no query for it; django-otp's ``is_verified()`` then clears it.
+costs no query for it; django-otp's ``is_verified()`` then clears it. A session that owed nothing
+is asked again once the requirement reaches it (the practice requires it of everyone).
 """
 
 from base64 import b32encode
@@ -93,6 +94,16 @@ def _owe_second_factor(sender, request, user, **kwargs):
         request.session[PENDING] = ENROL
 
 
+def _owed_since_sign_in(request, user) -> str | None:
+    """What a session that owed nothing at sign-in owes now: the practice has since required
+    two-factor sign-in of everyone. (A change of role ends the session: ``User.get_session_auth_hash``.)
+    No query for most requests: the practice is already loaded for its time zone."""
+    if is_verified(user) or not two_factor_required_for(user):
+        return None
+    pending = request.session[PENDING] = VERIFY if user_has_device(user) else ENROL
+    return pending
+
+
 class TwoFactorMiddleware:
     """Holds a signed-in user at the verification or enrolment page until the second factor is done."""
 
@@ -108,7 +119,9 @@ class TwoFactorMiddleware:
             return None
         pending = request.session.get(PENDING)
         if pending is None:
-            return None
+            pending = _owed_since_sign_in(request, user)
+            if pending is None:
+                return None
         if is_verified(user):
             del request.session[PENDING]
             return None

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import two_factor
+from accounts import reauth, two_factor, views
 from accounts.forms import PasswordResetForm
 
 app_name = "accounts"
@@ -9,11 +9,8 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", two_factor.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),
-        name="password_change",
-    ),
+    path("password/", reauth.PasswordChangeView.as_view(), name="password_change"),
+    path("password/confirm/", reauth.confirm_password, name="confirm_password"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/",
@@ -40,4 +37,9 @@ urlpatterns = [
     path("two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
     path("two-factor/backup-codes/", two_factor.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("two-factor/disable/", two_factor.two_factor_disable, name="two_factor_disable"),
+]
+
+# Served under /practice/ in the practice namespace (config/urls.py).
+practice_urlpatterns = [
+    path("settings/", views.practice_settings, name="settings"),
 ]

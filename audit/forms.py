@@ -1,7 +1,5 @@
-import datetime
-
 from django import forms
-from django.utils import timezone
+from django.db import models
 
 from accounts.models import User
 from clients.forms import ClientCodeField
@@ -9,9 +7,28 @@ from common.forms import BoundedForm
 from common.widgets import DateInput
 
 
+class TrailKind(models.TextChoices):
+    """What a line of the trail is about; the first three are access records' actions."""
+
+    VIEWED = "view", "Viewed"
+    PRINTED = "print", "Printed"
+    EXPORTED = "export", "Exported"
+    SIGNED = "signed", "Signature"
+    FLAG = "flag", "Flag decision"
+    RULE = "rule", "Rule setting change"
+    PRACTICE = "practice", "Practice settings change"
+    ASSIGNMENT = "assignment", "Supervision assignment change"
+
+
 class TrailFilterForm(BoundedForm, forms.Form):
     user = forms.ModelChoiceField(
-        label="User", queryset=User.objects.none(), required=False, empty_label="Everyone"
+        label="Who", queryset=User.objects.none(), required=False, empty_label="Everyone"
+    )
+    kind = forms.ChoiceField(
+        label="What",
+        choices=[("", "Everything"), *TrailKind.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose what to show from the list."},
     )
     client = ClientCodeField(label="Client code", required=False, max_length=20)
     start = forms.DateField(label="From", required=False, widget=DateInput())
@@ -31,20 +48,3 @@ class TrailFilterForm(BoundedForm, forms.Form):
                 "The start date must not come after the end date.", code="start_after_end"
             )
         return cleaned
-
-    def filter(self, records):
-        """``records`` narrowed by the valid filters; dates are whole days in the practice's time zone."""
-        data = self.cleaned_data
-        if data.get("user"):
-            records = records.filter(user=data["user"])
-        if data.get("client"):
-            records = records.filter(client__code=data["client"])
-        if data.get("start"):
-            records = records.filter(at__gte=_midnight(data["start"]))
-        if data.get("end"):
-            records = records.filter(at__lt=_midnight(data["end"] + datetime.timedelta(days=1)))
-        return records
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

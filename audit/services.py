@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from accounts.models import Practice
 from audit.models import AccessAction, AccessRecord
 from clients.models import Client
+from common import access_trail
 from common.client_ip import client_ip
 
 
@@ -38,6 +39,7 @@ def record_access(
         practice_id = practice.pk
     else:
         practice_id = request.user.practice_id
+    access_trail.note_recorded()
     return AccessRecord.objects.create(
         practice_id=practice_id,
         user=request.user,

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 
@@ -33,9 +35,19 @@ class ClientForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("intake_date", timezone.localdate())
         self.fields["code"].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
+        self.fields["code"].help_text = f"Pseudonymous: {practice.client_code_help}; never a name."
 
     def clean_code(self):
         code = self.cleaned_data["code"]
+        # The practice's own convention, on top of the model's pseudonymity check; a code kept
+        # from before the practice changed its pattern stays valid.
+        unchanged = self.instance.pk and code == self.instance.code
+        if not unchanged and not re.search(self.practice.client_code_pattern, code):
+            raise forms.ValidationError(
+                "Use this practice's client codes: %(help)s.",
+                code="pattern",
+                params={"help": self.practice.client_code_help},
+            )
         taken = Client.objects.filter(practice=self.practice, code=code).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(
@@ -84,36 +96,22 @@ class ArchiveForm(BoundedForm, forms.Form):
 
 class ClientFilterForm(BoundedForm, forms.Form):
     q = forms.CharField(label="Client code", required=False, max_length=20)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All"), *ClientStatus.choices])
-
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        if code := self.cleaned_data["q"].strip():
-            queryset = queryset.filter(code__icontains=code)
-        if status := self.cleaned_data["status"]:
-            queryset = queryset.filter(status=status)
-        return queryset
-
-
-class ExportPasswordForm(BoundedForm, forms.Form):
-    """The user's own password again, before everything about a client leaves Alliance."""
-
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-        error_messages={"required": "Enter your password to export."},
+    ARCHIVED = "archived"
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All"), *ClientStatus.choices, (ARCHIVED, "Archived")],
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(
-                "That is not your password. Enter the password you sign in with.", code="wrong_password"
-            )
-        return password
+    def filter(self, queryset):
+        """The clients asked for; the archived ones only under "Archived" (read-only, out of the work)."""
+        status = self.cleaned_data["status"] if self.is_valid() else ""
+        if status == self.ARCHIVED:
+            queryset = queryset.filter(archived_at__isnull=False)
+        else:
+            queryset = queryset.without_archived_clients()
+            if status:
+                queryset = queryset.filter(status=status)
+        if self.is_valid() and (code := self.cleaned_data["q"].strip()):
+            queryset = queryset.filter(code__icontains=code)
+        return queryset

@@ -33,7 +33,8 @@ class ClientQuerySet(ScopedQuerySet):
     client_path = "pk"
 
     def active(self):
-        return self.filter(status=ClientStatus.ACTIVE)
+        """In therapy: not discharged, not archived."""
+        return self.filter(status=ClientStatus.ACTIVE, archived_at__isnull=True)
 
 
 @track_changes()
@@ -56,10 +57,20 @@ class Client(models.Model):
     setting = models.CharField(max_length=20, choices=ClientSetting, default=ClientSetting.IN_PERSON)
     status = models.CharField(max_length=20, choices=ClientStatus, default=ClientStatus.ACTIVE)
     discharged_on = models.DateField(null=True, blank=True)
-    # Nothing is deleted: an archived client vanishes from lists and rules, and its records stay
-    # until ``manage.py purge_archived`` removes them after the retention period.
+    # Nothing is deleted: an archived client leaves the lists of work and the rules, stays readable
+    # (read-only) to its therapist, supervisor and practice admin, may be restored by the admin, and
+    # its records stay until ``manage.py purge_archived`` removes them after the retention period.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_reason = models.CharField(max_length=200, blank=True, editable=False)
+    # Blank for the clients archived before it was recorded.
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,10 +112,31 @@ class Client(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
 
-    def archive(self, *, reason: str) -> None:
-        """Take the client out of every list and rule, keeping its records; the caller saves."""
+    def archive(self, *, reason: str, by: User | None = None) -> None:
+        """Take the client out of the lists of work and the rules, keeping its records; the caller saves."""
         self.archived_at = timezone.now()
         self.archived_reason = reason
+        self.archived_by = by
+
+    def restore(self) -> None:
+        """Back in the lists and the rules, as before archiving; the caller saves."""
+        self.archived_at = None
+        self.archived_reason = ""
+        self.archived_by = None
+
+    def may_be_changed_by(self, user) -> bool:
+        """The client's own therapist changes its records, while it is not archived."""
+        return self.therapist_id == user.pk and self.archived_at is None
+
+    def restorable_until(self) -> datetime.datetime | None:
+        """When the retention purge may take the archived client: restoring is possible until then."""
+        if self.archived_at is None:
+            return None
+        years = settings.RETENTION_YEARS
+        try:
+            return self.archived_at.replace(year=self.archived_at.year + years)
+        except ValueError:  # archived on 29 February
+            return self.archived_at.replace(year=self.archived_at.year + years, day=28)
 
     def clean(self) -> None:
         if (

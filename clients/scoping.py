@@ -11,7 +11,12 @@ keeps only what the role allows:
 - superuser (a deployment operator, not a practice member): everything;
 - anybody else, and every role across practices: nothing.
 
-Archived rows, and the rows of an archived client, are left out for every role.
+An archived client stays readable, with all its rows, to whoever could read it before: its
+therapist, their current supervisor and the practice admin (issue #14: archiving must not hide a
+client from supervision). Nobody changes it (``owned_by`` and ``for_change`` leave it out) and
+the lists of pending work leave it out (``without_archived_clients``). A row archived itself - a
+draft taken back before signing - stays out of every list and page; only the right-of-access
+export reads it (``archived_entries=True``).
 """
 
 from django.db import models
@@ -21,6 +26,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, SupervisionAssignment
 from accounts.security_log import log_event
+from common import access_trail
 
 NOTHING = Q(pk__in=[])
 
@@ -57,32 +63,53 @@ class ScopedQuerySet(models.QuerySet):
     # From a row to its client, for emergency access; None where rows are not about one client.
     client_path: str | None = "client"
 
-    def for_user(self, user):
-        return self.filter(
+    def for_user(self, user, *, archived_entries: bool = False):
+        """The rows ``user`` may read, an archived client's included; drafts taken back only
+        with ``archived_entries`` (the export holds everything)."""
+        queryset = self.filter(
             visible_q(
                 user, practice=self.practice_path, therapist=self.therapist_path, client=self.client_path
             )
-        ).unarchived()
+        )
+        return queryset if archived_entries else queryset.without_archived_entries()
+
+    def without_archived_entries(self):
+        """Without rows archived themselves (a draft taken back): they count nowhere."""
+        if self.client_path == "pk" or not any(
+            field.name == "archived_at" for field in self.model._meta.concrete_fields
+        ):
+            return self
+        return self.filter(archived_at__isnull=True)
+
+    def without_archived_clients(self):
+        """Without the rows of an archived client: out of the lists of work still to do."""
+        if self.client_path == "pk":
+            return self.filter(archived_at__isnull=True)
+        if self.client_path is None:
+            return self
+        return self.filter(**{f"{self.client_path}__archived_at__isnull": True})
 
     def unarchived(self):
-        """Without archived rows, nor rows of an archived client: they stay, but out of every list."""
-        queryset = self
-        if any(field.name == "archived_at" for field in self.model._meta.concrete_fields):
-            queryset = queryset.filter(archived_at__isnull=True)
-        if self.client_path not in (None, "pk"):
-            queryset = queryset.filter(**{f"{self.client_path}__archived_at__isnull": True})
-        return queryset
+        """Without archived rows, nor rows of an archived client: what the rules and digests count."""
+        return self.without_archived_entries().without_archived_clients()
 
     def owned_by(self, user):
-        """Rows ``user`` may change: those of their own clients. Others only read."""
-        return self.for_user(user).filter(**{self.therapist_path: user.pk})
+        """Rows ``user`` may change: those of their own clients, not archived. Others only read."""
+        return self.for_user(user).without_archived_clients().filter(**{self.therapist_path: user.pk})
 
 
-def get_visible_or_404(queryset, user, **lookup):
-    """Fetch one object ``user`` may see; anything else, existing or not, is a 404."""
+def get_visible_or_404(queryset, user, *, for_change: bool = False, **lookup):
+    """Fetch one object ``user`` may see; anything else, existing or not, is a 404.
+
+    ``for_change``: the caller is about to change it (a supervisor's decision, a follow-up
+    marked done), and an archived client's rows are read-only, so those are a 404 too.
+    """
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
-    return _get_or_404(queryset, queryset.for_user(user), user, "read", lookup)
+    allowed = queryset.for_user(user)
+    if for_change:
+        allowed = allowed.without_archived_clients()
+    return _get_or_404(queryset, allowed, user, "change" if for_change else "read", lookup)
 
 
 def get_owned_or_404(queryset, user, **lookup):
@@ -94,7 +121,7 @@ def get_owned_or_404(queryset, user, **lookup):
 
 def _get_or_404(everything, allowed, user, action: str, lookup: dict):
     try:
-        return get_object_or_404(allowed, **lookup)
+        found = get_object_or_404(allowed, **lookup)
     except Http404:
         # The user is told nothing; the security log records an attempt on a real object.
         if everything.filter(**lookup).exists():
@@ -102,3 +129,6 @@ def _get_or_404(everything, allowed, user, action: str, lookup: dict):
                 "access_denied", user=user, model=everything.model._meta.label_lower, action=action, **lookup
             )
         raise
+    # What is handed to a view is shown: audit.middleware writes the access record.
+    access_trail.note_shown(found)
+    return found

@@ -5,6 +5,12 @@ client row included. The services of clients, boundaries and sessions_log send i
 ``send_records_changed`` once their transaction commits; supervision connects the rule engine
 to it (``supervision/receivers.py``).
 
+``archive_requested`` (``client=``): a client is about to be archived. Each receiver returns what
+must be settled first, as one sentence ("2 open flags: …"), or "" when nothing. The higher apps
+answer for their own rows: sessions_log for unsigned entries (``sessions_log/receivers.py``),
+supervision for open flags (``supervision/receivers.py``). ``clients.services.client_archive``
+refuses while any answer is not empty.
+
 ``client_viewed``: see below.
 """
 
@@ -12,6 +18,12 @@ from django.db import transaction
 from django.dispatch import Signal
 
 records_changed = Signal()
+archive_requested = Signal()
+
+
+def archive_obstacles(client) -> list[str]:
+    """What the apps that listen to ``archive_requested`` say must be settled before archiving."""
+    return [answer for _, answer in archive_requested.send(sender=type(client), client=client) if answer]
 
 
 def send_records_changed(client) -> None:

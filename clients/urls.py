@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/discharge/", views.client_discharge, name="discharge"),
     path("<int:pk>/archive/", views.client_archive, name="archive"),
+    path("<int:pk>/restore/", views.client_restore, name="restore"),
 ]
 
 # Served under /accounts/ in the accounts namespace (config/urls.py), where a practice admin

@@ -1,4 +1,4 @@
-"""The client's own pages: the list, details, discharge and archive.
+"""The client's own pages: the list, details, discharge, archive and restore.
 
 The pages that read other apps' records about a client (the client page, the timeline, the
 export) stand on the top floor, in ``home/``; the intake, which records the agreements too, in
@@ -8,13 +8,14 @@ export) stand on the top floor, in ``home/``; the intake, which records the agre
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients import services
 from clients.forms import ArchiveForm, ClientFilterForm, ClientForm, DischargeForm
 from clients.models import Client
-from clients.scoping import get_owned_or_404
+from clients.scoping import get_owned_or_404, get_visible_or_404
 from clients.signals import client_viewed
 from common.forms import StaleEdit
 
@@ -77,6 +78,25 @@ def client_archive(request, pk):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect(client)
-    services.client_archive(client=client, reason=form.cleaned_data["reason"])
-    messages.success(request, f"Client {client.code} archived.")
+    try:
+        services.client_archive(client=client, reason=form.cleaned_data["reason"], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(client)
+    messages.success(request, f"Client {client.code} archived; the supervisor is told.")
     return redirect("clients:list")
+
+
+@require_POST
+def client_restore(request, pk):
+    """The practice admin brings an archived client back; to anyone else it is not there."""
+    client = get_visible_or_404(Client, request.user, pk=pk)
+    if not request.user.is_practice_admin:
+        raise Http404("Only the practice admin restores a client.")
+    try:
+        services.client_restore(client=client, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Client {client.code} restored.")
+    return redirect(client)

@@ -78,11 +78,27 @@ class QueuedEmailBackend(BaseEmailBackend):
 
 
 class HideQueuedMail(logging.Filter):
-    """The worker logs each job with its arguments: for mail, keep the task and id, not the message."""
+    """The worker logs each job with its arguments, in the message and, for the JSON log, in the
+    record's ``job`` (and ``jobs``) fields: for mail, keep the task and id, not the message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         job = getattr(record, "job", None)
-        if isinstance(job, dict) and job.get("queue") == MAIL_QUEUE and job.get("call_string"):
-            shown = f"{job.get('task_name')}[{job.get('id')}](…)"
-            record.msg = str(record.msg).replace(job["call_string"], shown)
+        if _is_mail(job):
+            record.msg = str(record.msg).replace(job["call_string"], _shown(job))
+            record.job = _hidden(job)
+        jobs = getattr(record, "jobs", None)
+        if isinstance(jobs, list):
+            record.jobs = [_hidden(each) if _is_mail(each) else each for each in jobs]
         return True
+
+
+def _is_mail(job) -> bool:
+    return isinstance(job, dict) and job.get("queue") == MAIL_QUEUE and bool(job.get("call_string"))
+
+
+def _shown(job: dict) -> str:
+    return f"{job.get('task_name')}[{job.get('id')}](…)"
+
+
+def _hidden(job: dict) -> dict:
+    return {**{key: value for key, value in job.items() if key != "task_kwargs"}, "call_string": _shown(job)}

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "accounts.two_factor.TwoFactorMiddleware",
     # A create form sent again lands on what its first send made (accounts/submissions.py).
     "accounts.middleware.SentAgainMiddleware",
+    # One access record for every response that showed client data (common/access_trail.py).
+    "audit.middleware.AccessTrailMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that finds the database down answers with the 503 page instead of a 500.
     "common.middleware.DatabaseUnavailableMiddleware",
@@ -300,14 +302,22 @@ LOGGING = {
         "queued_mail": {"()": "common.mail.HideQueuedMail"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # One JSON object per line (python-json-logger): a record's extra fields (the security
+        # log's user, ip, username...) become keys, so quotes, line breaks or "key=value" in a
+        # value stay inside its string and cannot forge a field or a line.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stdout,
             "filters": ["request_id", "queued_mail"],
-            "formatter": "plain",
+            "formatter": "json",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -3,7 +3,8 @@
 Two namespaces are served by more than one floor, so that every page keeps its address while
 its view stands on the floor that may import what it shows: ``clients`` (the client's own pages
 from clients/, the intake from boundaries/, the client page, timeline and export from home/) and
-``accounts`` (sign-in and two-factor from accounts/, emergency access from clients/).
+``accounts`` (sign-in and two-factor from accounts/, emergency access from clients/). The audit
+trail (``audit``) is served from home/, which may read every app's change history.
 """
 
 from django.contrib import admin
@@ -27,7 +28,8 @@ urlpatterns = [
     path("", include("boundaries.urls")),
     path("", include("sessions_log.urls")),
     path("supervision/", include("supervision.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include((home_urls.audit_urlpatterns, "audit"))),
+    path("practice/", include((accounts_urls.practice_urlpatterns, "practice"))),
     path("admin/", admin.site.urls),
     path("livez", health.livez, name="livez"),
     path("readyz", health.readyz, name="readyz"),

@@ -4,11 +4,10 @@ On the top floor because it reads every app's rows about the client.
 
 Only the client's own therapist and the practice admin export; a supervisor who may read the
 client gets a 403, anyone else a 404 (``get_visible_or_404`` first). Before anything leaves,
-the user re-enters their password; it counts for ``CONFIRMATION_TTL`` and the time is kept in
-the session. Each export and each wrong password is a line in the security log.
+the user re-enters their password (``require_recent_password``, after the 404 or 403). Each
+export is a line in the security log.
 """
 
-import datetime
 import json
 
 from django.contrib.staticfiles import finders
@@ -16,25 +15,23 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Prefetch
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
+from accounts.decorators import require_recent_password
 from accounts.models import Role
 from accounts.security_log import log_event
 from audit.models import AccessAction
 from audit.services import record_access
 from boundaries.models import BoundaryAgreement
-from clients.forms import ExportPasswordForm
 from clients.models import Client
 from clients.scoping import get_visible_or_404
 from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 from supervision.models import Flag, FlagEvent
 
-CONFIRMATION_TTL = datetime.timedelta(minutes=5)
-CONFIRMED_AT_KEY = "export_password_confirmed_at"
 EXPORT_STYLESHEET = "css/export.css"
 
 
@@ -52,30 +49,26 @@ def _exportable_client(request, pk: int) -> Client:
     return client
 
 
-def _recently_confirmed(request) -> bool:
-    confirmed_at = request.session.get(CONFIRMED_AT_KEY)
-    if confirmed_at is None:
-        return False
-    age = timezone.now() - datetime.datetime.fromtimestamp(confirmed_at, tz=datetime.UTC)
-    return datetime.timedelta(0) <= age <= CONFIRMATION_TTL
-
-
 def _fields(obj: Model) -> dict:
     """Every stored column of ``obj``, foreign keys as ids."""
     return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
 
 
 def client_record(client: Client, user) -> dict:
-    """Everything Alliance holds about ``client``, read through ``for_user``."""
-    agreements = BoundaryAgreement.objects.for_user(user).filter(client=client).order_by("chain", "version")
-    sessions = Session.objects.for_user(user).filter(client=client).order_by("scheduled_start", "pk")
-    incidents = Incident.objects.for_user(user).filter(client=client).order_by("occurred_at", "pk")
-    addenda = Addendum.objects.for_user(user).filter(client=client).order_by("created_at", "pk")
-    follow_ups = FollowUp.objects.for_user(user).filter(client=client).order_by("created_at", "pk")
-    revisions = RevisionRequest.objects.for_user(user).filter(client=client).order_by("requested_at", "pk")
+    """Everything Alliance holds about ``client``, read through ``for_user``: an archived client's
+    rows, and the drafts taken back before signing (each with its ``archived_at``), included."""
+
+    def rows(model):
+        return model.objects.for_user(user, archived_entries=True).filter(client=client)
+
+    agreements = rows(BoundaryAgreement).order_by("chain", "version")
+    sessions = rows(Session).order_by("scheduled_start", "pk")
+    incidents = rows(Incident).order_by("occurred_at", "pk")
+    addenda = rows(Addendum).order_by("created_at", "pk")
+    follow_ups = rows(FollowUp).order_by("created_at", "pk")
+    revisions = rows(RevisionRequest).order_by("requested_at", "pk")
     flags = (
-        Flag.objects.for_user(user)
-        .filter(client=client)
+        rows(Flag)
         .prefetch_related(
             Prefetch("events", queryset=FlagEvent.objects.order_by("created_at", "pk")),
             "incidents",
@@ -117,29 +110,19 @@ def _audit(request, client: Client, fmt: str) -> None:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_GET
+@require_recent_password(guard=_exportable_client)
 def client_export(request, pk):
-    """Ask for the password (unless given in the last five minutes), then offer the downloads."""
+    """The downloads, once the password is confirmed."""
     client = _exportable_client(request, pk)
-    form = ExportPasswordForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            request.session[CONFIRMED_AT_KEY] = timezone.now().timestamp()
-            return redirect("clients:export", pk=client.pk)
-        log_event("export_password_failed", request=request, client=client.pk)
-    return render(
-        request,
-        "clients/export_confirm.html",
-        {"client": client, "form": form, "confirmed": _recently_confirmed(request)},
-    )
+    return render(request, "clients/export_confirm.html", {"client": client})
 
 
 @never_cache
 @require_GET
+@require_recent_password(guard=_exportable_client)
 def client_export_json(request, pk):
     client = _exportable_client(request, pk)
-    if not _recently_confirmed(request):
-        return redirect("clients:export", pk=client.pk)
     record = {
         "exported_at": timezone.now(),
         "exported_by": request.user.pk,
@@ -155,24 +138,23 @@ def client_export_json(request, pk):
 
 @never_cache
 @require_GET
+@require_recent_password(guard=_exportable_client)
 def client_export_pdf(request, pk):
     client = _exportable_client(request, pk)
-    if not _recently_confirmed(request):
-        return redirect("clients:export", pk=client.pk)
     context = {
         "client": client,
         "practice": client.practice,
         "exported_at": timezone.now(),
-        "agreements": BoundaryAgreement.objects.for_user(request.user)
+        "agreements": BoundaryAgreement.objects.for_user(request.user, archived_entries=True)
         .filter(client=client)
         .select_related("recorded_by")
         .order_by("category", "version"),
-        "sessions": Session.objects.for_user(request.user)
+        "sessions": Session.objects.for_user(request.user, archived_entries=True)
         .filter(client=client)
         .select_related("signed_by")
         .prefetch_related(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
         .order_by("scheduled_start", "pk"),
-        "incidents": Incident.objects.for_user(request.user)
+        "incidents": Incident.objects.for_user(request.user, archived_entries=True)
         .filter(client=client)
         .select_related("signed_by", "agreement")
         .prefetch_related(
@@ -182,7 +164,7 @@ def client_export_pdf(request, pk):
             ),
         )
         .order_by("occurred_at", "pk"),
-        "flags": Flag.objects.for_user(request.user)
+        "flags": Flag.objects.for_user(request.user, archived_entries=True)
         .filter(client=client)
         .prefetch_related(
             Prefetch(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from home import export, views
+from home import export, trail, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,11 @@ client_urlpatterns = [
     path("<int:pk>/export/", export.client_export, name="export"),
     path("<int:pk>/export.json", export.client_export_json, name="export_json"),
     path("<int:pk>/export.pdf", export.client_export_pdf, name="export_pdf"),
+]
+
+# Served under /audit/ in the audit namespace (config/urls.py): the trail reads every app's
+# history, so its view stands here rather than in audit/.
+audit_urlpatterns = [
+    path("", trail.trail, name="trail"),
+    path("trail.csv", trail.trail_csv, name="trail_csv"),
 ]

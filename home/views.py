@@ -95,6 +95,7 @@ def _therapist_home(request):
         "follow_ups_due": Worklist.of(
             "Follow-ups due this week",
             FollowUp.objects.for_user(user)
+            .without_archived_clients()
             .open()
             .filter(owner=user, due_on__lte=today + datetime.timedelta(days=7))
             .select_related("client")
@@ -142,7 +143,13 @@ def _supervisor_home(request):
     user = request.user
     supervisees = (
         user.supervisees()
-        .annotate(client_count=Count("clients", filter=Q(clients__status="active"), distinct=True))
+        .annotate(
+            client_count=Count(
+                "clients",
+                filter=Q(clients__status="active", clients__archived_at__isnull=True),
+                distinct=True,
+            )
+        )
         .order_by("last_name", "first_name")
     )
     flags = (
@@ -178,7 +185,9 @@ def _admin_home(request):
 
 @require_http_methods(["GET"])
 def client_detail(request, pk):
-    client = get_visible_or_404(Client.objects.select_related("therapist", "practice"), request.user, pk=pk)
+    client = get_visible_or_404(
+        Client.objects.select_related("therapist", "practice", "archived_by"), request.user, pk=pk
+    )
     record_access(request=request, client=client, object_type="client", object_id=client.pk)
     agreements = client.agreements.filter(status=AgreementStatus.ACTIVE).order_by("category")
     # Meta.ordering does not apply to a GROUP BY query: order explicitly.
@@ -215,6 +224,8 @@ def client_detail(request, pk):
             "flags": flags,
             "follow_ups": follow_ups,
             "is_owner": client.therapist_id == request.user.pk,
+            "may_change": client.may_be_changed_by(request.user),
+            "may_restore": client.archived_at is not None and request.user.is_practice_admin,
             "discharge_form": DischargeForm(client=client),
             "archive_form": ArchiveForm(),
             "today": timezone.localdate(),
@@ -248,6 +259,7 @@ def follow_ups(request):
     today = timezone.localdate()
     mine = (
         FollowUp.objects.for_user(user)
+        .without_archived_clients()
         .filter(owner=user)
         .select_related("client", "incident", "plan_item__flag", "done_by")
     )
@@ -289,11 +301,13 @@ def _follow_up_page(request, follow_up: FollowUp, *, form: FollowUpDoneForm | No
 
 
 def _visible_follow_up(request, pk) -> FollowUp:
+    # Read-only once its client is archived: marking it done is a 404 then.
     follow_up = get_visible_or_404(
         FollowUp.objects.select_related(
             "client", "therapist", "owner", "incident", "plan_item__flag", "created_by", "done_by", "practice"
         ),
         request.user,
+        for_change=request.method == "POST",
         pk=pk,
     )
     return follow_up

@@ -559,9 +559,13 @@ class FollowUpQuerySet(ScopedQuerySet):
     practice_path = "practice"
     therapist_path = "therapist"
 
-    def unarchived(self):
+    def without_archived_entries(self):
         """Also without the follow-ups of an incident taken back (archived) before signing."""
-        return super().unarchived().filter(Q(incident__isnull=True) | Q(incident__archived_at__isnull=True))
+        return (
+            super()
+            .without_archived_entries()
+            .filter(Q(incident__isnull=True) | Q(incident__archived_at__isnull=True))
+        )
 
     def open(self):
         return self.filter(done_at__isnull=True)

@@ -178,7 +178,7 @@ def session_detail(request, pk):
             "add_url": reverse("sessions_log:session_addendum", args=[session.pk])
             if session.is_signed
             else "",
-            "is_owner": session.client.therapist_id == request.user.pk,
+            "is_owner": session.client.may_be_changed_by(request.user),
         },
     )
 
@@ -295,7 +295,7 @@ def incident_detail(request, pk):
             "add_url": reverse("sessions_log:incident_addendum", args=[incident.pk])
             if incident.is_signed
             else "",
-            "is_owner": incident.client.therapist_id == request.user.pk,
+            "is_owner": incident.client.may_be_changed_by(request.user),
         },
     )
 

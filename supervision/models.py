@@ -326,6 +326,7 @@ class FlagReading(models.Model):
         return f"{self.user} read {self.flag} up to event {self.seen_event_id}"
 
 
+@track_changes()
 class RuleSetting(models.Model):
     """A practice's thresholds for one rule; missing keys fall back to the rule's defaults."""
 

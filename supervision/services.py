@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.security_log import log_event
 from sessions_log import services as session_log
 from sessions_log.models import Addendum, Classification, FollowUpOrigin, Incident, Session
 from supervision import notifications
@@ -385,17 +386,34 @@ def flag_escalate(*, flag: Flag, by: User, comment: str, seen_event: int | None 
 
 
 @transaction.atomic
-def rule_setting_update(*, practice, rule: str, enabled: bool, thresholds: dict[str, int]) -> RuleSetting:
-    """Save a practice's thresholds for one rule; only the rule's own keys are kept."""
+def rule_setting_update(
+    *, practice, rule: str, enabled: bool, thresholds: dict[str, int], by: User | None = None
+) -> RuleSetting:
+    """Save a practice's thresholds for one rule; only the rule's own keys are kept.
+
+    The change history (``RuleSettingHistory``) records every save; a save that changes
+    something is also a security-log event, written once the change is committed.
+    """
     known = {threshold.key for threshold in RULES[rule].thresholds}
+    kept = {key: value for key, value in thresholds.items() if key in known}
+    before = RuleSetting.objects.select_for_update().filter(practice=practice, rule=rule).first()
     setting, _created = RuleSetting.objects.update_or_create(
-        practice=practice,
-        rule=rule,
-        defaults={
-            "enabled": enabled,
-            "thresholds": {key: value for key, value in thresholds.items() if key in known},
-        },
+        practice=practice, rule=rule, defaults={"enabled": enabled, "thresholds": kept}
     )
+    was_enabled = before.enabled if before else True
+    changed = sorted(key for key in known if (before.thresholds if before else {}).get(key) != kept.get(key))
+    if enabled != was_enabled or changed:
+        transaction.on_commit(
+            lambda: log_event(
+                "rule_setting_changed",
+                user=by,
+                practice=practice.pk,
+                rule=rule,
+                enabled=enabled,
+                was_enabled=was_enabled,
+                thresholds=",".join(changed) or "-",
+            )
+        )
     # New thresholds take effect now for the whole practice, not at the next scheduled sweep.
     transaction.on_commit(lambda: evaluate(practice=practice, rules=[rule]), robust=True)
     return setting

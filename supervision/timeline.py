@@ -1,7 +1,8 @@
 """A client's timeline: agreements, sessions, incidents, addenda and flags in one order.
 
 The page is cut in SQL (a UNION of (kind, id, time) rows, ordered and paginated), then only
-that page's rows are fetched, one query per kind, so a long history costs no more than a short one.
+that page's rows are fetched, one query per kind (every kind, whether the page holds it or not), so a
+long history costs no more than a short one and every page the same number of queries.
 
 It stands on the supervision floor, the lowest that may read flags; the flag page shows it beside
 the evidence, and the client's timeline page (``home/views.py``) is built on it.
@@ -75,6 +76,8 @@ def timeline_page(*, client: Client, user, category: str = "", page_number=1) ->
         ),
         "flag": lambda ids: Flag.objects.filter(pk__in=ids),
     }
-    objects = {(kind, obj.pk): obj for kind, ids in wanted.items() for obj in fetch[kind](ids)}
+    # One query for every kind, on the page or not (a kind absent asks for id 0, which matches
+    # nothing): the page costs the same whatever it holds, at every scale.
+    objects = {(kind, obj.pk): obj for kind, load in fetch.items() for obj in load(wanted.get(kind) or [0])}
     page.object_list = [TimelineItem(kind, at, objects[(kind, pk)]) for kind, pk, at in page.object_list]
     return page

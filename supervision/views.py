@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import require_recent_password
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.security_log import log_event
 from accounts.submissions import AlreadySent, already_sent, submitted_once
@@ -254,11 +255,12 @@ def supervisee(request, pk):
         RevisionRequest.objects.for_user(user)
         .unanswered()
         .filter(client__therapist=therapist)
-        .select_related("client", "incident", "session", "requested_by")
+        .select_related("client", "incident__client", "session__client", "requested_by")
         .order_by("requested_at")
     )
     overdue = (
         FollowUp.objects.for_user(user)
+        .without_archived_clients()
         .filter(therapist=therapist)
         .overdue(today)
         .select_related("client", "owner")
@@ -301,7 +303,8 @@ def _visible_flag(request, pk) -> Flag:
     flags = Flag.objects.select_related("client", "therapist", "practice").annotate(
         mail_pending=queue.pending_mail(flag_tag_sql(OuterRef("pk")))
     )
-    return get_visible_or_404(flags, request.user, pk=pk)
+    # An archived client's flags are read-only: every action on one is a 404.
+    return get_visible_or_404(flags, request.user, for_change=request.method == "POST", pk=pk)
 
 
 def _evidence(request, flag: Flag) -> dict:
@@ -415,13 +418,14 @@ def _flag_page(
         .select_related("follow_up__owner", "follow_up__done_by")
         .order_by("pk")
     ]
-    if reply_form is None and request.user.pk == flag.therapist_id:
+    archived = flag.client_id is not None and flag.client.archived_at is not None
+    if reply_form is None and request.user.pk == flag.therapist_id and not archived:
         reply_form = ReplyForm()
     if mark_read:
         # What is shown is read: the therapist's list stops marking these events unread.
         services.flag_mark_read(flag=flag, user=request.user, seen_event=seen_event)
     forms = {}
-    if may_decide and flag.is_open:
+    if may_decide and flag.is_open and not archived:
         forms = {
             action: _action_form(action, None, flag=flag, evidence=evidence, seen_event=seen_event)
             for action in _offered_actions(request, flag, evidence)
@@ -738,6 +742,7 @@ def rule_setting_edit(request, code):
             rule=code,
             enabled=form.cleaned_data["enabled"],
             thresholds=form.thresholds(),
+            by=user,
         )
         messages.success(request, f"Settings of “{rule.title}” saved for {user.practice}.")
         return redirect("supervision:rule_settings")
@@ -767,7 +772,12 @@ FLAG_COLUMNS = [
 ]
 
 
+def _refuse_non_reviewers(request) -> None:
+    _require_role(request.user, *REVIEWERS)
+
+
 @require_GET
+@require_recent_password(guard=_refuse_non_reviewers)
 def export_flags(request):
     """The dashboard's queue as CSV, with the same filters and order.
 
@@ -841,6 +851,7 @@ INCIDENT_COLUMNS = [
 
 
 @require_GET
+@require_recent_password(guard=_refuse_non_reviewers)
 def export_incidents(request):
     """Incidents in the user's scope that occurred between two dates, as CSV.
 

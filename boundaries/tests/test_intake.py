@@ -80,7 +80,7 @@ class TestIntake:
     @pytest.mark.parametrize(
         ("overrides", "message"),
         [
-            ({"code": "Jane Doe"}, b"capital letters, digits or hyphens"),
+            ({"code": "Jane Doe"}, b"letters, a hyphen and at least three digits"),
             ({"code": ""}, b"Give the client a pseudonymous code."),
             ({"intake_date": NEXT_MONTH}, b"cannot be in the future"),
             ({"intake_date": "2999-01-01"}, b"Enter a date between 1900-01-01 and"),

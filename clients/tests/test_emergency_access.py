@@ -13,6 +13,7 @@ from django.utils import timezone
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
 from clients.tests.factories import ClientFactory
+from common.tests.logs import security_events
 from sessions_log.models import Session
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
 
@@ -67,7 +68,7 @@ class TestGranting:
         client.force_login(admin)
         with caplog.at_level(logging.INFO, logger="alliance.security"):
             client.post(URL, grant_form(colleague, client_record))
-        assert any("event=emergency_access_granted" in line for line in caplog.messages)
+        assert "emergency_access_granted" in [event["event"] for event in security_events(caplog)]
 
     def test_the_clients_current_supervisor_is_mailed(
         self, granted, supervisor, ended_supervisor, client_record, deliver_mail

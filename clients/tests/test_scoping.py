@@ -6,6 +6,7 @@ what the role allows and that nothing else leaks in.
 """
 
 import datetime
+import json
 import logging
 
 import pytest
@@ -21,6 +22,7 @@ from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, ClientStatus
 from clients.scoping import get_visible_or_404
 from clients.tests.factories import ClientFactory
+from common.tests.logs import json_line, security_events
 from sessions_log.models import Addendum, Incident, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import Flag, FlagEvent, RuleCode, Severity
@@ -313,12 +315,39 @@ def test_denied_access_to_a_real_object_is_logged_without_content(client, owner,
     assert client.get(reverse("clients:detail", args=[other.pk])).status_code == 404
     assert client.get(reverse("clients:detail", args=[999_999])).status_code == 404
 
-    denied = [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == "alliance.security" and "access_denied" in record.getMessage()
-    ]
+    lines = [json_line(record) for record in caplog.records if record.name == "alliance.security"]
+    denied = [json.loads(line) for line in lines if json.loads(line)["event"] == "access_denied"]
     assert len(denied) == 1  # the missing id is a plain 404, not an attempt on a record
-    assert f"pk={other.pk}" in denied[0]
-    assert "model=clients.client" in denied[0]
-    assert "SECRET-CODE" not in denied[0]
+    assert (denied[0]["model"], denied[0]["action"], denied[0]["pk"]) == ("clients.client", "read", other.pk)
+    assert denied[0]["user"] == owner.pk
+    assert not any("SECRET-CODE" in line for line in lines)
+
+
+def test_denied_access_carries_the_client_address(client, owner, colleague, caplog):
+    caplog.set_level(logging.INFO, logger="alliance.security")
+    other = ClientFactory(therapist=colleague)
+    client.force_login(owner)
+
+    response = client.get(reverse("clients:detail", args=[other.pk]), REMOTE_ADDR="198.51.100.23")
+
+    (denied,) = [event for event in security_events(caplog) if event["event"] == "access_denied"]
+    assert denied["ip"] == "198.51.100.23"
+    assert denied["request_id"] == response["X-Request-ID"]
+
+
+def test_denied_access_behind_our_proxy_carries_the_forwarded_address(
+    client, owner, colleague, caplog, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    caplog.set_level(logging.INFO, logger="alliance.security")
+    other = ClientFactory(therapist=colleague)
+    client.force_login(owner)
+
+    client.get(
+        reverse("clients:detail", args=[other.pk]),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.23",
+    )
+
+    (denied,) = [event for event in security_events(caplog) if event["event"] == "access_denied"]
+    assert denied["ip"] == "198.51.100.23"  # the proxy's entry, not the one the client wrote

@@ -17,12 +17,18 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from accounts.models import SupervisionAssignment, User
+from accounts.models import Practice, SupervisionAssignment, User
 from accounts.tests.factories import (
     PracticeAdminFactory,
     PracticeFactory,
@@ -30,6 +36,8 @@ from accounts.tests.factories import (
     SupervisorFactory,
     TherapistFactory,
 )
+from audit.middleware import LIST_PAGES
+from audit.models import AccessRecord
 from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
@@ -69,6 +77,8 @@ SPEC: dict[str, Entry] = {
     "accounts:logout": Entry(public=True, readers=()),
     "accounts:password_change": Entry(readers=ANY_SIGNED_IN),
     "accounts:password_change_done": Entry(readers=ANY_SIGNED_IN),
+    # Each user's own password again (require_recent_password): nothing there is about anyone else.
+    "accounts:confirm_password": Entry(readers=ANY_SIGNED_IN),
     "accounts:password_reset": Entry(public=True, readers=ANY_SIGNED_IN),
     "accounts:password_reset_done": Entry(public=True, readers=ANY_SIGNED_IN),
     "accounts:password_reset_confirm": Entry(public=True, readers=ANY_SIGNED_IN),
@@ -87,6 +97,7 @@ SPEC: dict[str, Entry] = {
     "clients:edit": Entry(about="client", readers=("owner",)),
     "clients:discharge": Entry(about="client", readers=()),
     "clients:archive": Entry(about="client", readers=()),
+    "clients:restore": Entry(about="client", readers=()),
     "clients:timeline": Entry(about="client"),
     # Reading everything at once is for the client's therapist and the practice admin only.
     "clients:export": Entry(about="client", readers=("owner", "admin")),
@@ -137,6 +148,8 @@ SPEC: dict[str, Entry] = {
     ),
     "audit:trail": Entry(readers=("admin", "other_admin")),
     "audit:trail_csv": Entry(readers=("admin", "other_admin")),
+    # Each admin edits their own practice's settings; the page names no object.
+    "practice:settings": Entry(readers=("admin", "other_admin")),
     "livez": Entry(public=True, readers=ANY_SIGNED_IN),
     "readyz": Entry(public=True, readers=ANY_SIGNED_IN),
     "favicon": Entry(public=True, readers=ANY_SIGNED_IN),
@@ -327,8 +340,10 @@ def test_access(client, world, name, visitor):
     if visitor != "anonymous":
         client.force_login(world[visitor])
     before = database_state()
+    records_before = AccessRecord.objects.count()
 
     got = client.get(url)
+    recorded = AccessRecord.objects.count() - records_before
     posted = client.post(url, PAYLOAD)
 
     statuses = (got.status_code, posted.status_code)
@@ -347,6 +362,9 @@ def test_access(client, world, name, visitor):
         assert database_state() == before
     elif visitor in entry.readers:
         assert got.status_code in (200, 301, 302), (name, visitor, got.status_code)
+        if got.status_code == 200 and (entry.about is not None or name in LIST_PAGES):
+            # Whatever shows client data leaves one access record, however the view is written.
+            assert recorded == 1, (name, visitor, recorded)
     else:
         # Refused or redirected away, never shown: and a refused POST changes nothing.
         assert got.status_code in (302, 403, 404, 405), (name, visitor, got.status_code)
@@ -368,3 +386,138 @@ def test_admin_site_for_the_practice_admin(client, world):
     client.force_login(world["admin"])
 
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+
+
+# The admin site, which the matrix above leaves out: every admin URL pattern, per registered
+# model, for the practice's admin, another practice's admin and a therapist. Another practice's
+# object (and, on the superuser's models, any object) must be answered exactly as a missing id is.
+ADMIN_VISITORS = ("admin", "other_admin", "owner")
+ADMIN_MODEL_VIEWS = ("changelist", "add", "change", "history", "delete")
+ADMIN_SITE_URLS = {
+    "admin:index": lambda world: reverse("admin:index"),
+    "admin:login": lambda world: reverse("admin:login"),
+    "admin:logout": lambda world: reverse("admin:logout"),
+    "admin:password_change": lambda world: reverse("admin:password_change"),
+    "admin:password_change_done": lambda world: reverse("admin:password_change_done"),
+    "admin:jsi18n": lambda world: reverse("admin:jsi18n"),
+    "admin:app_list": lambda world: reverse("admin:app_list", kwargs={"app_label": "accounts"}),
+    "admin:autocomplete": lambda world: (
+        reverse("admin:autocomplete")
+        + "?app_label=accounts&model_name=supervisionassignment&field_name=supervisor"
+    ),
+    # The client's page: no practice admin is sent there through the admin site (accounts/admin_site.py).
+    "admin:view_on_site": lambda world: reverse(
+        "admin:view_on_site", args=[ContentType.objects.get_for_model(Client).pk, world["client"].pk]
+    ),
+}
+# Views that some ModelAdmins add about one object.
+ADMIN_EXTRA_OBJECT_VIEWS = {
+    "admin:auth_user_password_change": (User, "password"),
+    "admin:otp_totp_totpdevice_config": (TOTPDevice, "config"),
+    "admin:otp_totp_totpdevice_qrcode": (TOTPDevice, "qrcode"),
+}
+ADMIN_LIST_VIEWS = ("changelist", "add")
+MISSING_PK = 987_654_321
+
+
+def admin_model_urls() -> dict[str, tuple[type, str]]:
+    return {
+        **{
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}": (model, view)
+            for model in django_admin.site._registry
+            for view in ADMIN_MODEL_VIEWS
+        },
+        **ADMIN_EXTRA_OBJECT_VIEWS,
+    }
+
+
+def admin_url_names():
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == "admin":
+            yield from (f"admin:{name}" for name in url_names(pattern.url_patterns))
+
+
+@pytest.fixture(scope="module")
+def admin_objects(world, django_db_blocker):
+    """One object of each registered model, of the owner's practice where it has one; written in
+    the world's transaction and rolled back with it."""
+    owner = world["owner"]
+    axes = {"username": owner.username, "user_agent": "x", "ip_address": "192.0.2.7", "path_info": "/"}
+    with django_db_blocker.unblock():
+        return {
+            User: owner,
+            SupervisionAssignment: SupervisionAssignment.objects.get(supervisor=world["supervisor"]),
+            Practice: owner.practice,
+            AccessRecord: AccessRecord.objects.create(
+                practice=owner.practice, user=owner, client=world["client"], object_type="client"
+            ),
+            ProcrastinateJob: world["failed_mail"],
+            Group: Group.objects.create(name="Riverside clinicians"),
+            TOTPDevice: TOTPDevice.objects.create(user=owner, name="phone", confirmed=False),
+            StaticDevice: StaticDevice.objects.create(user=owner, name="backup", confirmed=False),
+            AccessAttempt: AccessAttempt.objects.create(
+                **axes, http_accept="*/*", get_data="", post_data="", failures_since_start=1
+            ),
+            AccessLog: AccessLog.objects.create(**axes, http_accept="*/*"),
+            AccessFailureLog: AccessFailureLog.objects.create(**axes, http_accept="*/*", locked_out=False),
+        }
+
+
+def test_every_admin_url_has_an_entry(admin_objects):
+    assert set(admin_url_names()) == set(ADMIN_SITE_URLS) | set(admin_model_urls())
+    assert set(admin_objects) == set(django_admin.site._registry)
+
+
+def admin_get_and_post(client, url):
+    got, posted = client.get(url), client.post(url, PAYLOAD)
+    statuses = (got.status_code, posted.status_code)
+    assert 500 not in statuses and 503 not in statuses, (url, statuses)
+    return got, posted
+
+
+def answer(response) -> tuple[int, str | None]:
+    return response.status_code, response.get("Location")
+
+
+@pytest.mark.parametrize("visitor", ADMIN_VISITORS)
+@pytest.mark.parametrize("name", sorted({*ADMIN_SITE_URLS, *admin_model_urls()}))
+def test_admin_access(client, world, admin_objects, name, visitor):
+    model, view = admin_model_urls().get(name, (None, None))
+    takes_object = model is not None and view not in ADMIN_LIST_VIEWS
+    url = reverse(name, args=[admin_objects[model].pk]) if takes_object else None
+    url = url or (reverse(name) if model else ADMIN_SITE_URLS[name](world))
+    client.force_login(world[visitor])
+    before = database_state()
+
+    got, posted = admin_get_and_post(client, url)
+
+    # Whatever the visitor, a stranger's POST body writes nothing through the admin site.
+    assert database_state() == before, (name, visitor)
+    if visitor == "owner":
+        if name == "admin:login":  # the sign-in form, saying this account may not administer
+            assert got.status_code == 200
+            return
+        for response in (got, posted):
+            assert response.status_code == 302, (name, response.status_code)
+            assert urlparse(response["Location"]).path in (reverse("admin:login"), reverse("admin:index"))
+        return
+    scoped = getattr(django_admin.site._registry.get(model), "practice_scoped", False)
+    if takes_object:
+        missing = admin_get_and_post(client, reverse(name, args=[MISSING_PK]))
+        if visitor == "admin" and scoped and view != "delete":
+            assert got.status_code == 200, (name, got.status_code)
+        else:
+            # Another practice's object, or a superuser's: not told apart from an id that is not there.
+            assert (answer(got), answer(posted)) == tuple(answer(response) for response in missing), name
+    elif name == "admin:view_on_site":
+        missing = client.get(reverse(name, args=[ContentType.objects.get_for_model(Client).pk, MISSING_PK]))
+        assert got.status_code == missing.status_code == 404
+    elif model is not None:
+        assert got.status_code == (200 if scoped else 403), (name, visitor, got.status_code)
+    elif name == "admin:autocomplete":
+        supervisors = {result["text"] for result in got.json()["results"]}
+        own = {str(world[name]) for name in ("supervisor", "ended_supervisor", "unassigned_supervisor")}
+        assert supervisors == (own if visitor == "admin" else set()), visitor
+    else:
+        expected = {"admin:logout": 405, "admin:login": 302}.get(name, 200)  # signed in: sent to the index
+        assert got.status_code == expected, (name, visitor, got.status_code)

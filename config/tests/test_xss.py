@@ -25,12 +25,12 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from accounts.tests.factories import (
-    PASSWORD,
     PracticeAdminFactory,
     PracticeFactory,
     SupervisionAssignmentFactory,
     TherapistFactory,
 )
+from accounts.tests.reauth import confirm_password
 from boundaries.models import AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client
 from sessions_log.models import Incident, Session
@@ -404,6 +404,7 @@ def test_home_pages_and_dashboards(client, written):
 @pytest.mark.parametrize("name", ["supervision:export_flags", "supervision:export_incidents"])
 def test_csv_exports_are_csv(client, written, name):
     client.force_login(written["admin"])
+    confirm_password(client)
 
     response = client.get(reverse(name), {"status": ""})  # any status: the flags are closed
 
@@ -418,7 +419,7 @@ def test_csv_exports_are_csv(client, written, name):
 
 def test_client_export_carries_the_raw_text_as_json_and_pdf(client, written):
     record = written["client"]
-    client.post(reverse("clients:export", args=[record.pk]), {"password": PASSWORD})
+    confirm_password(client)
 
     response = client.get(reverse("clients:export_json", args=[record.pk]))
 

@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import logging
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import time_machine
@@ -12,10 +13,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD
+from accounts.tests.reauth import confirm_password
 from audit.models import AccessAction, AccessRecord
 from boundaries import services
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
+from common.tests.logs import security_events
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision.models import FlagEventKind
 from supervision.tests.factories import FlagEventFactory, FlagFactory
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 STRANGERS = ["colleague", "unassigned_supervisor", "ended_supervisor", "other_admin", "other_therapist"]
 EXPORTS = ["clients:export_json", "clients:export_pdf"]
+CONFIRM = reverse("accounts:confirm_password")
 
 
 def signed(entry, by):
@@ -57,27 +61,35 @@ def record(owner, supervisor, client_record):
 
 
 def confirm(client, client_record, password=PASSWORD):
-    return client.post(reverse("clients:export", args=[client_record.pk]), {"password": password})
+    """The password re-entered on the way to ``client_record``'s export page."""
+    query = urlencode({"next": reverse("clients:export", args=[client_record.pk])})
+    return client.post(f"{CONFIRM}?{query}", {"password": password})
 
 
 class TestPassword:
     def test_the_page_asks_for_the_password_first(self, client, owner, client_record):
         client.force_login(owner)
 
-        response = client.get(reverse("clients:export", args=[client_record.pk]))
+        response = client.get(reverse("clients:export", args=[client_record.pk]), follow=True)
 
-        assert response.status_code == 200
+        assert response.redirect_chain[-1][0].startswith(CONFIRM)
         assert 'name="password"' in response.text
         assert reverse("clients:export_json", args=[client_record.pk]) not in response.text
 
     @pytest.mark.parametrize("name", EXPORTS)
-    def test_an_export_without_the_password_goes_back_to_the_page(self, client, owner, client_record, name):
+    def test_an_export_without_the_password_goes_to_the_password_page(
+        self, client, owner, client_record, name
+    ):
         client.force_login(owner)
+        url = reverse(name, args=[client_record.pk])
 
-        response = client.get(reverse(name, args=[client_record.pk]))
+        response = client.get(url)
 
         assert response.status_code == 302
-        assert response["Location"] == reverse("clients:export", args=[client_record.pk])
+        location = urlparse(response["Location"])
+        assert (location.path, parse_qs(location.query)["next"]) == (CONFIRM, [url])
+        confirm_password(client)
+        assert client.get(url).status_code == 200
 
     def test_the_right_password_offers_the_downloads(self, client, owner, client_record):
         client.force_login(owner)
@@ -108,12 +120,32 @@ class TestPassword:
         assert response.status_code == 200
         assert "That is not your password" in response.text
         assert client.get(reverse("clients:export_json", args=[client_record.pk])).status_code == 302
-        failures = [
-            r.getMessage() for r in caplog.records if "event=export_password_failed" in r.getMessage()
-        ]
+        failures = [event for event in security_events(caplog) if event["event"] == "password_confirm_failed"]
         assert len(failures) == 1
-        assert f"user={owner.pk}" in failures[0] and f"client={client_record.pk}" in failures[0]
+        assert failures[0]["user"] == owner.pk
         assert "not-my-password" not in caplog.text
+
+    def test_twelve_wrong_passwords_lock_the_account_out_and_the_right_one_then_exports_nothing(
+        self, client, owner, client_record, settings
+    ):
+        settings.AXES_ENABLED = True
+        client.force_login(owner)
+
+        refused = [confirm(client, client_record, password=f"guess {n}") for n in range(12)]
+        right = confirm(client, client_record)
+
+        assert [response.status_code for response in refused[:4]] == [200] * 4
+        # The fifth locks the account out, as at sign-in, and ends the session.
+        assert refused[4].status_code == 429
+        assert b"Sign-in paused for 15 minutes" in refused[4].content
+        assert right.status_code == 302
+        assert urlparse(right["Location"]).path == reverse("accounts:login")
+        export = client.get(reverse("clients:export_json", args=[client_record.pk]))
+        assert urlparse(export["Location"]).path == reverse("accounts:login")
+        assert (
+            client.post(reverse("accounts:login"), {"username": "owner", "password": PASSWORD}).status_code
+            == 429
+        )
 
 
 class TestJson:
@@ -170,11 +202,9 @@ class TestJson:
         with caplog.at_level(logging.INFO, logger="alliance.security"):
             client.get(reverse("clients:export_json", args=[client_record.pk]))
 
-        (line,) = [r.getMessage() for r in caplog.records if "event=client_export" in r.getMessage()]
-        assert f"user={owner.pk}" in line
-        assert f"client={client_record.pk}" in line
-        assert "format=json" in line
-        assert "RS-0001" not in line
+        (event,) = [event for event in security_events(caplog) if event["event"] == "client_export"]
+        assert (event["user"], event["client"], event["format"]) == (owner.pk, client_record.pk, "json")
+        assert "RS-0001" not in json.dumps(event)
         (access,) = AccessRecord.objects.filter(action=AccessAction.EXPORT)
         assert (access.user, access.client, access.object_type) == (owner, client_record, "client")
 
@@ -199,9 +229,7 @@ class TestPdf:
         assert "Discuss." in text
         assert record["incident"].content_hash[:16] in text.replace("\n", "")
         assert "Another client" not in text
-        assert any(
-            "event=client_export" in r.getMessage() and "format=pdf" in r.getMessage() for r in caplog.records
-        )
+        assert {"event": "client_export", "format": "pdf"}.items() <= security_events(caplog)[-1].items()
 
 
 class TestWhoMayExport:
@@ -215,8 +243,10 @@ class TestWhoMayExport:
     def test_the_supervisor_gets_403(self, client, supervisor, client_record, name):
         client.force_login(supervisor)
 
+        # Refused before the password is asked, and after.
         assert client.get(reverse(name, args=[client_record.pk])).status_code == 403
-        assert confirm(client, client_record).status_code == 403
+        confirm(client, client_record)
+        assert client.get(reverse(name, args=[client_record.pk])).status_code == 403
 
     @pytest.mark.parametrize("visitor", STRANGERS)
     @pytest.mark.parametrize("name", ["clients:export", *EXPORTS])
@@ -224,7 +254,8 @@ class TestWhoMayExport:
         client.force_login(request.getfixturevalue(visitor))
 
         assert client.get(reverse(name, args=[client_record.pk])).status_code == 404
-        assert confirm(client, client_record).status_code == 404
+        confirm(client, client_record)
+        assert client.get(reverse(name, args=[client_record.pk])).status_code == 404
 
     def test_the_link_is_shown_to_those_who_may_export(self, client, owner, admin, supervisor, client_record):
         link = reverse("clients:export", args=[client_record.pk])

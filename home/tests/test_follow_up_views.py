@@ -59,7 +59,8 @@ def test_my_follow_ups_query_count(client, owner, client_record, django_assert_n
     client.force_login(owner)
     # session, user, practice; open follow-ups and recently done ones, each with client,
     # incident, plan item and flag joined in
-    with django_assert_num_queries(5):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(6):
         client.get(reverse("follow_ups"))
 
 

@@ -27,7 +27,8 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
     # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
-    with django_assert_num_queries(11):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
 
 
@@ -89,7 +90,8 @@ def test_supervisor_home_query_count(client, supervisor, client_record, django_a
     FlagFactory(client=client_record)
     client.force_login(supervisor)
     # session, user, practice, supervisees with client counts, open flags with therapist and client
-    with django_assert_num_queries(5):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(6):
         client.get(reverse("home"))
 
 
@@ -107,7 +109,8 @@ def test_admin_home_lists_therapists_without_current_supervisor(client, admin, o
 def test_admin_home_query_count(client, admin, owner, django_assert_num_queries):
     client.force_login(admin)
     # session, user, practice, unsupervised therapists, 4 counters
-    with django_assert_num_queries(8):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(9):
         client.get(reverse("home"))
 
 
@@ -141,7 +144,8 @@ def test_therapist_home_query_count_does_not_grow(client, owner, django_assert_n
     pending_work(owner, scale)
     client.force_login(owner)
     # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
-    with django_assert_num_queries(11):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     worklists = response.context["worklists"]
     assert all(worklist.items for worklist in worklists.values())
@@ -157,7 +161,8 @@ def test_supervisor_home_query_count_does_not_grow(
     pending_work(owner, scale)
     client.force_login(supervisor)
     # session, user, practice, supervisees with client counts, open flags with therapist and client
-    with django_assert_num_queries(5):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(6):
         response = client.get(reverse("home"))
     assert len(response.context["flags"]) == min(scale * (scale + 1), 20)
 
@@ -168,6 +173,7 @@ def test_admin_home_query_count_does_not_grow(client, admin, owner, django_asser
     TherapistFactory.create_batch(scale, practice=admin.practice)
     client.force_login(admin)
     # session, user, practice, unsupervised therapists, 4 counters
-    with django_assert_num_queries(8):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(9):
         response = client.get(reverse("home"))
     assert response.context["counts"]["active_clients"] == scale

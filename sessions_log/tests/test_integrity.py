@@ -5,6 +5,7 @@ import logging
 import pgtrigger
 import pytest
 
+from common.tests.logs import security_events
 from sessions_log.models import Incident, Session
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
 
@@ -44,8 +45,8 @@ def test_a_tampered_incident_is_shown_and_logged(client, owner, client_record, c
         response = client.get(incident.get_absolute_url())
 
     assert b"Integrity check failed" in response.content
-    assert "event=integrity_mismatch" in caplog.text
-    assert f"id={incident.pk}" in caplog.text
+    (event,) = [event for event in security_events(caplog) if event["event"] == "integrity_mismatch"]
+    assert (event["model"], event["id"]) == ("sessions_log.incident", incident.pk)
     assert "Rewritten" not in caplog.text  # the log never carries the content
 
 

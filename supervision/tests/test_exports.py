@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import SupervisionAssignmentFactory, TherapistFactory
+from accounts.tests.reauth import confirm_password
 from clients.tests.factories import ClientFactory
 from sessions_log.models import Classification
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
@@ -63,6 +64,12 @@ INCIDENT_HEADER = [
 ]
 
 
+def sign_in(client, user) -> None:
+    """Signed in, with the password just re-entered as every export asks."""
+    client.force_login(user)
+    confirm_password(client)
+
+
 def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
@@ -79,7 +86,7 @@ def flag(client_record):
 
 
 def test_the_flag_export_is_a_csv_download_of_the_queue(client, supervisor, flag, client_record, owner):
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     response = client.get(reverse("supervision:export_flags"))
 
@@ -102,7 +109,7 @@ def test_the_flag_export_is_a_csv_download_of_the_queue(client, supervisor, flag
 def test_the_flag_export_takes_the_dashboards_filters(client, supervisor, flag, client_record):
     FlagFactory(client=client_record, rule=RuleCode.UNSIGNED_ENTRY)
     FlagFactory(client=client_record, rule=RuleCode.SLIPPERY_SLOPE, status=FlagStatus.DISMISSED)
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     def exported(**params):
         return {row["rule"] for row in rows_of(client.get(reverse("supervision:export_flags"), params))}
@@ -120,7 +127,7 @@ def test_the_flag_export_marks_overdue_acknowledgements(client, supervisor, clie
         opened_at=now - datetime.timedelta(days=5),
         acknowledge_by=now - datetime.timedelta(days=1),
     )
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     (row,) = rows_of(client.get(reverse("supervision:export_flags")))
 
@@ -129,7 +136,7 @@ def test_the_flag_export_marks_overdue_acknowledgements(client, supervisor, clie
 
 @pytest.mark.parametrize("person", ["ended_supervisor", "unassigned_supervisor", "other_admin"])
 def test_the_flag_export_holds_only_the_readers_scope(request, client, flag, person):
-    client.force_login(request.getfixturevalue(person))
+    sign_in(client, request.getfixturevalue(person))
 
     response = client.get(reverse("supervision:export_flags"))
 
@@ -139,7 +146,7 @@ def test_the_flag_export_holds_only_the_readers_scope(request, client, flag, per
 
 def test_the_admin_exports_the_practices_flags(client, admin, flag, colleague):
     FlagFactory(client=ClientFactory(therapist=colleague))
-    client.force_login(admin)
+    sign_in(client, admin)
 
     assert len(rows_of(client.get(reverse("supervision:export_flags")))) == 2
 
@@ -147,7 +154,7 @@ def test_the_admin_exports_the_practices_flags(client, admin, flag, colleague):
 @pytest.mark.parametrize("person", ["owner", "colleague"])
 @pytest.mark.parametrize("name", ["supervision:export_flags", "supervision:export_incidents"])
 def test_therapists_get_no_export(request, client, flag, person, name):
-    client.force_login(request.getfixturevalue(person))
+    sign_in(client, request.getfixturevalue(person))
 
     assert client.get(reverse(name)).status_code == 403
 
@@ -156,7 +163,7 @@ def test_a_cell_that_a_spreadsheet_would_run_is_defused(client, supervisor, prac
     therapist = TherapistFactory(practice=practice, first_name="=HYPERLINK(1)", last_name="")
     SupervisionAssignmentFactory(therapist=therapist, supervisor=supervisor)
     FlagFactory(client=ClientFactory(therapist=therapist))
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     (row,) = rows_of(client.get(reverse("supervision:export_flags")))
 
@@ -179,7 +186,7 @@ def test_the_incident_export_lists_incidents_in_range_without_free_text(
         occurred_at=now - datetime.timedelta(days=2),
     )
     IncidentFactory(client=client_record, occurred_at=now - datetime.timedelta(days=200))
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     response = client.get(reverse("supervision:export_incidents"))
 
@@ -202,7 +209,7 @@ def test_the_incident_export_takes_a_date_range(client, supervisor, client_recor
     now = timezone.now()
     for days in (1, 10, 20, 30):
         IncidentFactory(client=client_record, occurred_at=now - datetime.timedelta(days=days))
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     response = client.get(
         reverse("supervision:export_incidents"),
@@ -221,7 +228,7 @@ def test_the_incident_export_takes_a_date_range(client, supervisor, client_recor
     ],
 )
 def test_an_invalid_date_range_is_explained_not_exported(client, supervisor, params, error):
-    client.force_login(supervisor)
+    sign_in(client, supervisor)
 
     response = client.get(reverse("supervision:export_incidents"), params)
 
@@ -233,7 +240,7 @@ def test_an_invalid_date_range_is_explained_not_exported(client, supervisor, par
 @pytest.mark.parametrize("person", ["ended_supervisor", "unassigned_supervisor", "other_admin"])
 def test_the_incident_export_holds_only_the_readers_scope(request, client, client_record, person):
     IncidentFactory(client=client_record)
-    client.force_login(request.getfixturevalue(person))
+    sign_in(client, request.getfixturevalue(person))
 
     assert rows_of(client.get(reverse("supervision:export_incidents"))) == []
 
@@ -241,6 +248,6 @@ def test_the_incident_export_holds_only_the_readers_scope(request, client, clien
 def test_the_admin_exports_the_practices_incidents(client, admin, client_record, colleague):
     IncidentFactory(client=client_record)
     IncidentFactory(client=ClientFactory(therapist=colleague))
-    client.force_login(admin)
+    sign_in(client, admin)
 
     assert len(rows_of(client.get(reverse("supervision:export_incidents")))) == 2

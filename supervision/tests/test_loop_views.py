@@ -101,7 +101,8 @@ def test_my_flags_query_count(client, owner, supervisor, client_record, django_a
     client.force_login(owner)
     # session, user, practice; the clients for the filter; the count and the page of flags (with
     # their unread mark and plan size as subqueries)
-    with django_assert_num_queries(6):
+    # ... and the access record of a page listing client data (audit.middleware)
+    with django_assert_num_queries(7):
         client.get(reverse("supervision:my_flags"))
 
 
