@@ -9,22 +9,17 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import RECENT_PASSWORD_FOR, mark_recent_password
 from accounts.forms import ConfirmPasswordForm, PasswordChangeForm
 from accounts.security_log import log_event
+from common.next_url import safe_next_url
 
 
 def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return safe_next_url(request, reverse(settings.LOGIN_REDIRECT_URL))
 
 
 @never_cache

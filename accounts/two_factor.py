@@ -25,7 +25,6 @@ from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp import login as otp_login
@@ -37,6 +36,7 @@ from django_otp.util import random_hex
 from accounts.forms import SignInForm, TwoFactorCodeForm
 from accounts.models import Role
 from accounts.security_log import log_event
+from common.next_url import safe_next_url
 
 # What the signed-in session still owes: a code from the user's device, or an enrolment.
 PENDING = "alliance_two_factor_pending"
@@ -143,12 +143,7 @@ class SignInView(LoginView):
 
 
 def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return safe_next_url(request, reverse(settings.LOGIN_REDIRECT_URL))
 
 
 def _totp_device(user) -> TOTPDevice | None:

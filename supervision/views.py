@@ -30,6 +30,7 @@ from clients.scoping import get_visible_or_404
 from common import tasks as queue
 from common.csv_export import csv_response
 from common.forms import add_service_errors
+from common.next_url import safe_next_url
 from sessions_log.models import FollowUp, Incident, RevisionRequest, Session
 from sessions_log.services import follow_up_owners
 from supervision import services
@@ -165,8 +166,7 @@ def flags_acknowledge(request):
     user = request.user
     _require_role(user, *REVIEWERS)
     form = BulkAcknowledgeForm(request.POST, flags=Flag.objects.for_user(user).filter(status=FlagStatus.OPEN))
-    back = request.POST.get("next", "")
-    back = back if back.startswith("/supervision/") and "//" not in back else reverse("supervision:dashboard")
+    back = safe_next_url(request, reverse("supervision:dashboard"))
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return redirect(back)
