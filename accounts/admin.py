@@ -145,11 +145,13 @@ class UserAdmin(PracticeScopedAdmin, DjangoUserAdmin):
         ("Person", {"fields": ("first_name", "last_name", "email")}),
         ("Role", {"fields": ("role", "is_active")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
+        # A pre-licensed clinician or intern: their signed entries wait for their supervisor's co-signature.
+        ("Co-signature", {"fields": ("cosign_required_from",)}),
     )
     superuser_fieldsets = (
         *practice_admin_fieldsets[:2],
         ("Role", {"fields": ("role", "practice", "is_active", "is_staff", "is_superuser")}),
-        practice_admin_fieldsets[3],
+        *practice_admin_fieldsets[3:],
     )
     add_fieldsets = (
         (

@@ -150,6 +150,15 @@ class User(AbstractUser):
     practice = models.ForeignKey(
         Practice, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
+    cosign_required_from = models.DateField(
+        "needs co-signature from",
+        null=True,
+        blank=True,
+        help_text=(
+            "For a pre-licensed clinician or an intern: the entries they sign from this date on wait "
+            "for their current supervisor's co-signature. Leave empty when not needed."
+        ),
+    )
 
     objects = AllianceUserManager()
 
@@ -183,6 +192,18 @@ class User(AbstractUser):
         return salted_hmac(
             "accounts.User.session_auth_hash", standing, secret=secret, algorithm="sha256"
         ).hexdigest()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.cosign_required_from is not None and self.role != Role.THERAPIST:
+            raise ValidationError(
+                {"cosign_required_from": "Only therapists' entries wait for co-signature: leave it empty."},
+                code="cosign_not_therapist",
+            )
+
+    def needs_cosignature(self, signed_on: datetime.date) -> bool:
+        """Whether what this therapist signed on ``signed_on`` waits for a co-signature."""
+        return self.cosign_required_from is not None and signed_on >= self.cosign_required_from
 
     @property
     def is_therapist(self) -> bool:

@@ -42,6 +42,7 @@ OBJECT_URLS = {
     "flag": ("supervision:flag_detail", "object"),
     "follow_up": ("follow_up_detail", "object"),
     "supervisee": ("supervision:supervisee", "object"),
+    "meeting": ("supervision:meeting_detail", "object"),
 }
 
 

@@ -30,6 +30,9 @@ from boundaries.models import (
 from clients.models import Client, ClientSetting, ClientStatus
 from demo.cases import (
     AGREEMENT_TEXTS,
+    COSIGN_FROM_DAYS_AGO,
+    COSIGN_THERAPIST,
+    COSIGNED_UNTIL_DAYS_AGO,
     DEFAULT_FOLLOW_UP_NOTE,
     DRAFT_DUAL_TERMS,
     EXTRA_FIRST_NAMES,
@@ -48,11 +51,13 @@ from demo.cases import (
     LOOP_SUPERVISOR,
     LOOP_THERAPIST,
     OPTIONAL_CATEGORIES,
+    PAST_MEETINGS,
     RIVERSIDE,
     RIVERSIDE_ASSIGNMENTS,
     ROUTINE_INCIDENTS,
     SESSION_ADDENDA,
     THERAPISTS_PER_EXTRA_SUPERVISOR,
+    UPCOMING_MEETING,
     IncidentText,
     Person,
     PracticeCast,
@@ -71,7 +76,8 @@ from sessions_log.models import (
     SessionSetting,
 )
 from sessions_log.services import addendum_add, follow_up_complete, follow_up_create
-from supervision.models import Flag, Outcome
+from supervision import cosign, meetings
+from supervision.models import Flag, MeetingMedium, Outcome
 from supervision.services import PlanStep, flag_reply, flag_resolve, flag_return_entry
 
 SEED = 1993  # Gutheil & Gabbard
@@ -93,6 +99,8 @@ COUNTED = (
     "addenda",
     "follow_ups",
     "flags",
+    "meetings",
+    "cosigned",
 )
 
 
@@ -734,3 +742,58 @@ def close_the_loop(builder: DemoBuilder, practice: Practice) -> None:
         due_on=today + due_in_days * DAY,
     )
     builder.counts["follow_ups"] += len(LOOP_PLAN) + 1
+
+
+def hold_meetings(builder: DemoBuilder, practice: Practice) -> None:
+    """sup.rivera's supervision meetings through the real services: three held, their minutes
+    signed (the newest not yet acknowledged by dr.chen), and one coming up with its agenda
+    proposed from dr.chen's open work."""
+    supervisor = builder.users[LOOP_SUPERVISOR]
+    zone = zoneinfo.ZoneInfo(practice.time_zone)
+    for text in PAST_MEETINGS:
+        people = [builder.users[name] for name in text.supervisees]
+        meeting = meetings.meeting_schedule(
+            by=supervisor,
+            supervisees=people,
+            format=text.format,
+            medium=MeetingMedium.IN_PERSON,
+            starts_at=utc(builder.today - text.days_ago * DAY, 14, 0, zone),
+            duration_minutes=text.minutes,
+            propose_agenda=False,
+        )
+        for title, _minutes in text.items:
+            meetings.agenda_add(meeting=meeting, by=supervisor, title=title)
+        minutes = dict(
+            zip(
+                meeting.items.order_by("position").values_list("pk", flat=True),
+                [m for _t, m in text.items],
+                strict=True,
+            )
+        )
+        meetings.minutes_save(meeting=meeting, by=supervisor, minutes=minutes)
+        meetings.meeting_sign(meeting=meeting, by=supervisor)
+        if text.acknowledged:
+            for person in people:
+                meetings.minutes_acknowledge(meeting=meeting, by=person)
+    in_days, hour, names, format, minutes = UPCOMING_MEETING
+    meetings.meeting_schedule(
+        by=supervisor,
+        supervisees=[builder.users[name] for name in names],
+        format=format,
+        medium=MeetingMedium.VIDEO,
+        starts_at=utc(builder.today + in_days * DAY, hour, 0, zone),
+        duration_minutes=minutes,
+    )
+    builder.counts["meetings"] = len(PAST_MEETINGS) + 1
+
+
+def require_cosignature(builder: DemoBuilder) -> None:
+    """dr.patel needs co-signature: sup.rivera has co-signed his older entries, the newer wait."""
+    therapist, supervisor = builder.users[COSIGN_THERAPIST], builder.users[LOOP_SUPERVISOR]
+    therapist.cosign_required_from = builder.today - COSIGN_FROM_DAYS_AGO * DAY
+    therapist.save(update_fields=["cosign_required_from"])
+    until = timezone.now() - COSIGNED_UNTIL_DAYS_AGO * DAY
+    for model in (Session, Incident):
+        for entry in cosign.awaiting(model, supervisor).filter(signed_at__lt=until):
+            cosign.entry_cosign(entry=entry, by=supervisor)
+            builder.counts["cosigned"] += 1

@@ -859,3 +859,84 @@ INCIDENT_ADDENDA = (
         "Outcome of the immediate action.",
     ),
 )
+
+
+# Supervision meetings (DESIGN §2 journey 4): sup.rivera meets dr.chen every two weeks and both her
+# supervisees as a group once a month. (days ago, supervisees, format, minutes, [(item, minutes)],
+# acknowledged by the supervisees). The newest minutes are left for dr.chen to acknowledge.
+@dataclass(frozen=True)
+class MeetingText:
+    days_ago: int
+    supervisees: tuple[str, ...]
+    format: str
+    minutes: int
+    items: tuple[tuple[str, str], ...]
+    acknowledged: bool = True
+
+
+PAST_MEETINGS = (
+    MeetingText(
+        42,
+        ("dr.chen",),
+        "individual",
+        60,
+        (
+            (
+                "Caseload and self-care",
+                "Twelve clients, two new intakes this month. Agreed to keep Friday afternoons free of "
+                "sessions for notes and supervision reading.",
+            ),
+            (
+                "Personal questions from clients",
+                "Went through how to answer personal questions without disclosing: acknowledge the "
+                "curiosity, return to the client's material. To revisit if the pattern continues.",
+            ),
+        ),
+    ),
+    MeetingText(
+        28,
+        ("dr.chen", "dr.patel"),
+        "group",
+        90,
+        (
+            (
+                "Gifts and small favours",
+                "Group discussion of the practice's gift policy (token gifts under £20 accepted and "
+                "recorded; anything else declined kindly). Both therapists to check their agreements "
+                "name it.",
+            ),
+            (
+                "Contact between sessions",
+                "Shared the practice line's hours and the crisis numbers to give. Texts from clients are "
+                "answered only to rearrange sessions.",
+            ),
+        ),
+    ),
+    MeetingText(
+        14,
+        ("dr.chen",),
+        "individual",
+        60,
+        (
+            (
+                "Sessions that run over",
+                "Looked at the overruns of the last month together. Agreed to name the time ten minutes "
+                "before the end and to keep the next slot as the hard stop.",
+            ),
+            (
+                "Disclosure plan",
+                "Reviewed the written disclosure plan. It is clear and realistic; bring the client's "
+                "response to the agreement review next time.",
+            ),
+        ),
+        acknowledged=False,
+    ),
+)
+# The next meeting: in two days at 10:00 in the practice's time zone, its agenda proposed from
+# dr.chen's open work.
+UPCOMING_MEETING = (2, 10, ("dr.chen",), "individual", 60)
+# dr.patel is pre-licensed: what he signs from this many days ago waits for sup.rivera's
+# co-signature; she has co-signed what he signed until this many days ago.
+COSIGN_FROM_DAYS_AGO = 60
+COSIGNED_UNTIL_DAYS_AGO = 21
+COSIGN_THERAPIST = "dr.patel"

@@ -40,6 +40,8 @@ from demo.builder import (
     DemoBuilder,
     PracticeSize,
     close_the_loop,
+    hold_meetings,
+    require_cosignature,
     reserve_ids,
     sign_entries,
     sweep_moment,
@@ -184,6 +186,8 @@ def _build(builder: DemoBuilder) -> dict[str, int]:
     for practice in (riverside, lakeside):
         builder.counts["flags"] += len(evaluate(practice=practice, now=moment).opened)
     close_the_loop(builder, riverside)
+    hold_meetings(builder, riverside)
+    require_cosignature(builder)
     return dict(builder.counts)
 
 

@@ -7,8 +7,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Concat
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +29,8 @@ from home.forms import TimelineFilterForm
 from sessions_log import services as session_log
 from sessions_log.forms import FollowUpDoneForm, FollowUpForm
 from sessions_log.models import EntryStatus, FollowUp, FollowUpOrigin, Incident, Session
-from supervision.models import Flag, FlagStatus
+from supervision import cosign
+from supervision.models import Flag, FlagStatus, Meeting, MeetingAttendee
 from supervision.timeline import timeline_page
 
 
@@ -68,6 +71,37 @@ class Worklist:
     @property
     def more(self) -> bool:
         return self.total > len(self.items)
+
+
+UPCOMING_MEETINGS = 3
+
+
+def _meetings(user) -> dict:
+    """The user's next supervision meetings, with who attends, and (a therapist's) the signed
+    minutes they have still to acknowledge: two queries, however many there are."""
+    upcoming = (
+        Meeting.objects.for_user(user)
+        .upcoming(timezone.now())
+        .select_related("supervisor")
+        .annotate(
+            supervisee_names=StringAgg(
+                Concat("attendees__supervisee__first_name", Value(" "), "attendees__supervisee__last_name"),
+                ", ",
+                order_by=("attendees__supervisee__last_name", "attendees__supervisee__first_name"),
+            )
+        )
+        .order_by("starts_at", "pk")
+    )
+    unread = []
+    if user.role == Role.THERAPIST:
+        unread = list(
+            MeetingAttendee.objects.filter(
+                supervisee=user, acknowledged_at__isnull=True, meeting__status=EntryStatus.SIGNED
+            )
+            .select_related("meeting")
+            .order_by("meeting__starts_at")
+        )
+    return {"meetings": list(upcoming[:UPCOMING_MEETINGS]), "to_acknowledge": unread}
 
 
 def _therapist_home(request):
@@ -135,7 +169,12 @@ def _therapist_home(request):
     return render(
         request,
         "home/home_therapist.html",
-        {**client_list_context(request, per_page=15), "worklists": worklists, "today": today},
+        {
+            **client_list_context(request, per_page=15),
+            **_meetings(user),
+            "worklists": worklists,
+            "today": today,
+        },
     )
 
 
@@ -161,7 +200,13 @@ def _supervisor_home(request):
     return render(
         request,
         "home/home_supervisor.html",
-        {"supervisees": supervisees, "flags": flags, "now": timezone.now()},
+        {
+            **_meetings(user),
+            "supervisees": supervisees,
+            "flags": flags,
+            "now": timezone.now(),
+            "cosign_waiting": len(cosign.queue(user)),
+        },
     )
 
 
@@ -261,7 +306,7 @@ def follow_ups(request):
         FollowUp.objects.for_user(user)
         .without_archived_clients()
         .filter(owner=user)
-        .select_related("client", "incident", "plan_item__flag", "done_by")
+        .select_related("client", "incident", "plan_item__flag", "meeting_item__item__meeting", "done_by")
     )
     week = today + datetime.timedelta(days=7)
     open_ = list(mine.open().order_by("due_on", "pk"))
@@ -304,7 +349,15 @@ def _visible_follow_up(request, pk) -> FollowUp:
     # Read-only once its client is archived: marking it done is a 404 then.
     follow_up = get_visible_or_404(
         FollowUp.objects.select_related(
-            "client", "therapist", "owner", "incident", "plan_item__flag", "created_by", "done_by", "practice"
+            "client",
+            "therapist",
+            "owner",
+            "incident",
+            "plan_item__flag",
+            "meeting_item__item__meeting",
+            "created_by",
+            "done_by",
+            "practice",
         ),
         request.user,
         for_change=request.method == "POST",

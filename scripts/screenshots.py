@@ -41,7 +41,7 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
     from accounts.models import User
     from boundaries.models import BoundaryAgreement
     from sessions_log.models import RevisionRequest, Session
-    from supervision.models import Flag
+    from supervision.models import Flag, Meeting
 
     flag = (
         Flag.objects.filter(therapist__username="dr.chen", client__isnull=False)
@@ -74,6 +74,10 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
         .first()
     )
     chen_user = User.objects.get(username="dr.chen")
+    # Supervision: the upcoming meeting with its proposed agenda, signed minutes, the log, co-signature.
+    upcoming = Meeting.objects.filter(status="draft", archived_at__isnull=True).order_by("starts_at").first()
+    minutes = Meeting.objects.filter(status="signed").order_by("-starts_at").first()
+    cosigned = Session.objects.filter(therapist__username="dr.patel", cosigned_at__isnull=False).first()
     pages = [
         ("01-sign-in", reverse("accounts:login"), None),
         ("02-therapist-home", reverse("home"), "dr.chen"),
@@ -91,6 +95,20 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
         ("14-my-follow-ups", reverse("follow_ups"), "dr.chen"),
         ("16-supervisee", reverse("supervision:supervisee", args=[chen_user.pk]), "sup.rivera"),
     ]
+    pages += [
+        (
+            "20-supervision-log",
+            f"{reverse('supervision:supervision_log')}?supervisee={chen_user.pk}",
+            "sup.rivera",
+        ),
+        ("21-cosignature-queue", reverse("supervision:cosign_queue"), "sup.rivera"),
+    ]
+    if upcoming is not None:
+        pages.append(("18-meeting-agenda", upcoming.get_absolute_url(), "sup.rivera"))
+    if minutes is not None:
+        pages.append(("19-meeting-minutes", minutes.get_absolute_url(), "dr.chen"))
+    if cosigned is not None:
+        pages.append(("22-cosigned-session", cosigned.get_absolute_url(), "sup.rivera"))
     if resolved is not None:
         pages.append(("15-resolved-flag-with-plan", resolved.get_absolute_url(), "dr.chen"))
     if answered is not None:

@@ -210,13 +210,88 @@ class SignableEntry(models.Model):
         self.content_hash = self.compute_content_hash()
 
 
+# A co-signature is written once, after the signature, and covers the same content.
+COSIGNATURE_FIELDS = ("cosigned_by", "cosigned_at", "cosign_hash")
+
+
+def cosignature_constraints(prefix: str) -> list:
+    """A co-signature has its co-signer, time and the hash of the signed content; it follows the signature."""
+    return [
+        models.CheckConstraint(
+            condition=Q(cosigned_by__isnull=True, cosigned_at__isnull=True, cosign_hash="")
+            | Q(
+                status=EntryStatus.SIGNED,
+                cosigned_by__isnull=False,
+                cosigned_at__gte=F("signed_at"),
+                cosign_hash=F("content_hash"),
+            ),
+            name=f"{prefix}_cosignature_complete",
+        ),
+        models.CheckConstraint(
+            condition=Q(cosigned_by__isnull=True) | ~Q(cosigned_by=F("signed_by")),
+            name=f"{prefix}_cosigned_by_another",
+        ),
+    ]
+
+
+def cosignature_trigger() -> pgtrigger.Trigger:
+    """Once co-signed, the co-signature never changes (the signature trigger locks the content)."""
+    return _SignedEntryLocked(
+        name="cosignature_immutable",
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Condition(
+            "OLD.cosigned_at IS NOT NULL AND (OLD.cosigned_by_id, OLD.cosigned_at, OLD.cosign_hash) "
+            "IS DISTINCT FROM (NEW.cosigned_by_id, NEW.cosigned_at, NEW.cosign_hash)"
+        ),
+    )
+
+
+class CoSignableEntry(SignableEntry):
+    """An entry that a supervisor co-signs when its therapist needs co-signature (pre-licensed, intern)."""
+
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="co-signed by",
+    )
+    cosigned_at = models.DateTimeField("co-signed at", null=True, blank=True, editable=False)
+    cosign_hash = models.CharField("co-signed content hash", max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_cosigned(self) -> bool:
+        return self.cosigned_at is not None
+
+    @property
+    def awaits_cosignature(self) -> bool:
+        """Signed by a therapist who needs co-signature, and not co-signed yet."""
+        return (
+            self.is_signed
+            and not self.is_cosigned
+            and self.signed_by_id is not None
+            and self.signed_by.needs_cosignature(timezone.localdate(self.signed_at))
+        )
+
+    def mark_cosigned(self, *, by, at=None) -> None:
+        """Fill the co-signature over the content as signed; the caller checks, locks and saves."""
+        self.cosigned_by = by
+        self.cosigned_at = at or timezone.now()
+        self.cosign_hash = self.compute_content_hash()
+
+
 class SessionQuerySet(ScopedQuerySet):
     practice_path = "client__practice"
     therapist_path = "client__therapist"
 
 
 @track_changes()
-class Session(SignableEntry):
+class Session(CoSignableEntry):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="sessions")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
     scheduled_start = models.DateTimeField()
@@ -250,9 +325,10 @@ class Session(SignableEntry):
 
     class Meta:
         ordering = ["-scheduled_start"]
-        triggers = signed_entry_triggers()
+        triggers = [*signed_entry_triggers(mutable=COSIGNATURE_FIELDS), cosignature_trigger()]
         constraints = [
             *signature_constraints("session"),
+            *cosignature_constraints("session"),
             models.UniqueConstraint(fields=["submission_token"], name="session_submission_token_unique"),
             models.CheckConstraint(
                 condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"
@@ -327,7 +403,7 @@ class IncidentQuerySet(ScopedQuerySet):
 
 
 @track_changes()
-class Incident(SignableEntry):
+class Incident(CoSignableEntry):
     """A crossing or violation of a boundary, by either side."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="incidents")
@@ -409,9 +485,15 @@ class Incident(SignableEntry):
     class Meta:
         ordering = ["-occurred_at"]
         # The supervisor's final classification and the follow-up's completion come after signing.
-        triggers = signed_entry_triggers(mutable=("final_classification", "follow_up_done_on"))
+        triggers = [
+            *signed_entry_triggers(
+                mutable=("final_classification", "follow_up_done_on", *COSIGNATURE_FIELDS)
+            ),
+            cosignature_trigger(),
+        ]
         constraints = [
             *signature_constraints("incident"),
+            *cosignature_constraints("incident"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
             models.CheckConstraint(
                 condition=Q(initiated_by__in=Initiator.values), name="incident_initiator_valid"

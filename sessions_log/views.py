@@ -152,7 +152,7 @@ def _session_page(request, *, client: Client, session: Session):
 @require_GET
 def session_detail(request, pk):
     session = get_visible_or_404(
-        Session.objects.select_related("client", "therapist", "signed_by"), request.user, pk=pk
+        Session.objects.select_related("client", "therapist", "signed_by", "cosigned_by"), request.user, pk=pk
     )
     record_access(request=request, client=session.client, object_type="session", object_id=session.pk)
     incidents = (
@@ -276,7 +276,9 @@ def incident_edit(request, pk):
 @require_GET
 def incident_detail(request, pk):
     incident = get_visible_or_404(
-        Incident.objects.select_related("client", "session", "agreement", "signed_by").prefetch_related(
+        Incident.objects.select_related(
+            "client", "session", "agreement", "signed_by", "cosigned_by"
+        ).prefetch_related(
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner").order_by("pk"))
         ),
         request.user,

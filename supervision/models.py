@@ -1,3 +1,7 @@
+import datetime
+import json
+
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +12,13 @@ from django.utils import timezone
 from accounts.models import Practice, Role, SupervisionAssignment
 from clients.scoping import ScopedQuerySet
 from common.history import track_changes
-from sessions_log.models import Classification
+from sessions_log.models import (
+    Classification,
+    EntryStatus,
+    SignableEntry,
+    signature_constraints,
+    signed_entry_triggers,
+)
 
 
 class RuleCode(models.TextChoices):
@@ -245,6 +255,10 @@ class FlagEvent(models.Model):
     addendum = models.ForeignKey(
         "sessions_log.Addendum", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A decision taken in a supervision meeting names it, and the meeting's minutes show it.
+    meeting = models.ForeignKey(
+        "Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="flag_events"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = FlagEventQuerySet.as_manager()
@@ -345,3 +359,346 @@ class RuleSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice} · {self.get_rule_display()}"
+
+
+# Supervision meetings
+
+
+class MeetingFormat(models.TextChoices):
+    INDIVIDUAL = "individual", "Individual"
+    GROUP = "group", "Group"
+
+
+class MeetingMedium(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The meetings ``user`` may read: a supervisor those they lead, a therapist those they
+        attend, a practice admin every meeting of the practice; cancelled ones included."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.practice_id is None:
+            return self.none()
+        mine = self.filter(practice_id=user.practice_id)
+        if user.role == Role.PRACTICE_ADMIN:
+            return mine
+        if user.role == Role.SUPERVISOR:
+            return mine.filter(supervisor=user)
+        if user.role == Role.THERAPIST:
+            return mine.filter(pk__in=MeetingAttendee.objects.filter(supervisee=user).values("meeting"))
+        return self.none()
+
+    def held(self):
+        """Meetings whose minutes are signed: the ones a supervision log counts."""
+        return self.filter(status=EntryStatus.SIGNED)
+
+    def upcoming(self, now):
+        return self.filter(starts_at__gte=now, archived_at__isnull=True, status=EntryStatus.DRAFT)
+
+
+@track_changes()
+class Meeting(SignableEntry):
+    """A supervision meeting: one supervisor, one supervisee (individual) or several (group).
+
+    Scheduled ahead or recorded after; its agenda items carry the minutes. Signing the minutes
+    locks the meeting, its attendees and items (database triggers), as signing locks an entry;
+    corrections are addenda. A meeting that did not take place is cancelled (archived) with why.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="meetings")
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meetings_led"
+    )
+    supervisees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="MeetingAttendee", related_name="meetings_attended"
+    )
+    format = models.CharField(max_length=12, choices=MeetingFormat, default=MeetingFormat.INDIVIDUAL)
+    medium = models.CharField(max_length=12, choices=MeetingMedium, default=MeetingMedium.IN_PERSON)
+    starts_at = models.DateTimeField("date and start")
+    duration_minutes = models.PositiveSmallIntegerField("duration (minutes)")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    signed_fields = (
+        "practice",
+        "supervisor",
+        "format",
+        "medium",
+        "starts_at",
+        "duration_minutes",
+        "documented_at",
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        triggers = signed_entry_triggers()
+        constraints = [
+            *signature_constraints("meeting"),
+            models.CheckConstraint(condition=Q(format__in=MeetingFormat.values), name="meeting_format_valid"),
+            models.CheckConstraint(condition=Q(medium__in=MeetingMedium.values), name="meeting_medium_valid"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480), name="meeting_duration_range"
+            ),
+            # Minutes are signed once the meeting has begun, not before.
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | Q(signed_at__gte=F("starts_at")),
+                name="meeting_signed_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practice", "-starts_at"], name="meeting_practice_start_idx"),
+            models.Index(fields=["supervisor", "-starts_at"], name="meeting_supervisor_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_format_display()} supervision · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("supervision:meeting_detail", args=[self.pk])
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def hours(self) -> float:
+        return self.duration_minutes / 60
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.archived_at is not None
+
+    def canonical_content(self) -> str:
+        """The meeting's fields, its attendees, and every item with its minutes and follow-ups."""
+        content = json.loads(super().canonical_content())
+        content["supervisees"] = sorted(self.attendees.values_list("supervisee_id", flat=True))
+        content["items"] = [
+            {
+                "position": item.position,
+                "kind": item.kind,
+                "flag": item.flag_id,
+                "revision_request": item.revision_request_id,
+                "follow_up": item.follow_up_id,
+                "supervisee": item.supervisee_id,
+                "title": item.title,
+                "minutes": item.minutes,
+                "assigned": sorted(item.assigned.values_list("follow_up_id", flat=True)),
+            }
+            for item in self.items.order_by("position", "pk")
+        ]
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _locked_with_meeting(name: str, meeting_of: str, *, operations, allow_acknowledgement: bool = False):
+    """A trigger refusing any write to a row of a meeting whose minutes are signed.
+
+    ``meeting_of`` is SQL naming the meeting's id from ``ROW`` (NEW or OLD). The attendee's
+    acknowledgement of the minutes is the one write allowed after signing.
+    """
+    old = meeting_of.format(row="OLD")
+    new = meeting_of.format(row="NEW")
+    acknowledgement = (
+        " AND NOT (TG_OP = 'UPDATE' AND OLD.acknowledged_at IS NULL"
+        " AND (OLD.meeting_id, OLD.supervisee_id) = (NEW.meeting_id, NEW.supervisee_id))"
+        if allow_acknowledgement
+        else ""
+    )
+    # Built from this module's constants only, never from input.
+    func = f"""
+            IF EXISTS (
+                SELECT 1 FROM supervision_meeting
+                WHERE status = '{EntryStatus.SIGNED}'
+                  AND id IN (
+                      CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE {old} END,
+                      CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE {new} END
+                  )
+            ){acknowledgement} THEN
+                RAISE EXCEPTION 'The minutes of this meeting are signed and locked: add an addendum.';
+            END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        """  # noqa: S608
+    return pgtrigger.Trigger(name=name, when=pgtrigger.Before, operation=operations, func=func)
+
+
+ANY_WRITE = pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete
+
+
+class MeetingAttendee(models.Model):
+    """A supervisee in a meeting, and when they acknowledged its signed minutes."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendees")
+    supervisee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField("minutes acknowledged at", null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "supervisee__last_name", "supervisee__username"]
+        triggers = [
+            _locked_with_meeting(
+                "attendee_locked_with_minutes",
+                "{row}.meeting_id",
+                operations=ANY_WRITE,
+                allow_acknowledgement=True,
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "supervisee"], name="meeting_attendee_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisee} at {self.meeting}"
+
+
+class AgendaKind(models.TextChoices):
+    FLAG = "flag", "Open flag"
+    REVISION = "revision", "Returned entry"
+    FOLLOW_UP = "follow_up", "Overdue follow-up"
+    FREE = "free", "Item"
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda: a flag, a returned entry, a follow-up, or free; its minutes.
+
+    ``supervisee`` is whose work the item is about (none for a free item for the whole group):
+    in a group meeting each therapist reads the items about their own work and the free ones.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=AgendaKind)
+    flag = models.ForeignKey(
+        Flag, on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    revision_request = models.ForeignKey(
+        "sessions_log.RevisionRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up = models.ForeignKey(
+        "sessions_log.FollowUp", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    supervisee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    minutes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        triggers = [
+            _locked_with_meeting("agenda_item_locked_with_minutes", "{row}.meeting_id", operations=ANY_WRITE)
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AgendaKind.values), name="agenda_item_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind=AgendaKind.FLAG,
+                    flag__isnull=False,
+                    revision_request__isnull=True,
+                    follow_up__isnull=True,
+                )
+                | Q(
+                    kind=AgendaKind.REVISION,
+                    flag__isnull=True,
+                    revision_request__isnull=False,
+                    follow_up__isnull=True,
+                )
+                | Q(
+                    kind=AgendaKind.FOLLOW_UP,
+                    flag__isnull=True,
+                    revision_request__isnull=True,
+                    follow_up__isnull=False,
+                )
+                | (
+                    Q(
+                        kind=AgendaKind.FREE,
+                        flag__isnull=True,
+                        revision_request__isnull=True,
+                        follow_up__isnull=True,
+                    )
+                    & ~Q(title__regex=r"^\s*$")
+                ),
+                name="agenda_item_points_at_its_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "flag"], condition=Q(flag__isnull=False), name="agenda_item_flag_once"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "revision_request"],
+                condition=Q(revision_request__isnull=False),
+                name="agenda_item_revision_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "follow_up"],
+                condition=Q(follow_up__isnull=False),
+                name="agenda_item_follow_up_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} · {self.target}"
+
+    @property
+    def target(self):
+        return self.flag or self.revision_request or self.follow_up
+
+    def visible_to(self, user) -> bool:
+        """A therapist reads the items about their own work and the group's free items."""
+        return user.role != Role.THERAPIST or self.supervisee_id in (None, user.pk)
+
+
+class ItemFollowUp(models.Model):
+    """A follow-up assigned from an agenda item."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="assigned")
+    follow_up = models.OneToOneField(
+        "sessions_log.FollowUp", on_delete=models.PROTECT, related_name="meeting_item"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        triggers = [
+            _locked_with_meeting(
+                "item_follow_up_locked_with_minutes",
+                "(SELECT meeting_id FROM supervision_agendaitem WHERE id = {row}.item_id)",
+                operations=ANY_WRITE,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} · {self.item}"
+
+
+class MeetingAddendum(models.Model):
+    """A dated correction of signed minutes, with its reason; never changed itself."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    reason = models.CharField(max_length=300)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "meeting addenda"
+        triggers = [
+            pgtrigger.Protect(
+                name="meeting_addendum_immutable", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text__regex=r"^\s*$") & ~Q(reason__regex=r"^\s*$"),
+                name="meeting_addendum_text_and_reason_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum to {self.meeting}"

@@ -29,6 +29,7 @@ from supervision.models import (
     FlagEventKind,
     FlagReading,
     FlagStatus,
+    Meeting,
     Outcome,
     PlanItem,
     RuleSetting,
@@ -70,9 +71,14 @@ def _locked(flag: Flag, *, by: User, seen_event: int | None) -> Flag:
     return locked
 
 
-def _record(flag: Flag, *, kind: str, by: User, at, comment: str = "", **entry) -> FlagEvent:
+def _record(
+    flag: Flag, *, kind: str, by: User, at, comment: str = "", meeting: Meeting | None = None, **entry
+) -> FlagEvent:
+    """The decision's event; one taken in a supervision meeting names it (``meeting``)."""
+    if meeting is not None and not meeting.items.filter(flag=flag).exists():
+        raise ValidationError("This flag is not on that meeting's agenda.", code="not_on_agenda")
     event = FlagEvent.objects.create(
-        flag=flag, kind=kind, actor=by, comment=comment.strip(), created_at=at, **entry
+        flag=flag, kind=kind, actor=by, comment=comment.strip(), created_at=at, meeting=meeting, **entry
     )
     notifications.notify_decision(event)
     return event
@@ -112,7 +118,9 @@ def _evidence_entry(flag: Flag, entry: Incident | Session) -> dict:
 
 
 @transaction.atomic
-def flag_acknowledge(*, flag: Flag, by: User, comment: str = "", seen_event: int | None = None) -> FlagEvent:
+def flag_acknowledge(
+    *, flag: Flag, by: User, comment: str = "", seen_event: int | None = None, meeting: Meeting | None = None
+) -> FlagEvent:
     """Say the flag has been seen; it stops counting as overdue."""
     locked = _locked(flag, by=by, seen_event=seen_event)
     if locked.status != FlagStatus.OPEN:
@@ -123,23 +131,29 @@ def flag_acknowledge(*, flag: Flag, by: User, comment: str = "", seen_event: int
         )
     at = timezone.now()
     locked.save(update_fields=_looked_at(locked, at))
-    return _record(locked, kind=FlagEventKind.ACKNOWLEDGED, by=by, at=at, comment=comment)
+    return _record(locked, kind=FlagEventKind.ACKNOWLEDGED, by=by, at=at, comment=comment, meeting=meeting)
 
 
 @transaction.atomic
-def flag_comment(*, flag: Flag, by: User, comment: str) -> FlagEvent:
+def flag_comment(*, flag: Flag, by: User, comment: str, meeting: Meeting | None = None) -> FlagEvent:
     """Add a note to the decision history, shown to the therapist too."""
     comment = _required(comment, "Write the comment.", "comment_required")
     locked = _locked(flag, by=by, seen_event=None)
     at = timezone.now()
     if fields := _looked_at(locked, at):
         locked.save(update_fields=fields)
-    return _record(locked, kind=FlagEventKind.COMMENTED, by=by, at=at, comment=comment)
+    return _record(locked, kind=FlagEventKind.COMMENTED, by=by, at=at, comment=comment, meeting=meeting)
 
 
 @transaction.atomic
 def flag_return_entry(
-    *, flag: Flag, by: User, entry: Incident | Session, comment: str, seen_event: int | None = None
+    *,
+    flag: Flag,
+    by: User,
+    entry: Incident | Session,
+    comment: str,
+    seen_event: int | None = None,
+    meeting: Meeting | None = None,
 ) -> FlagEvent:
     """Send a signed entry of the evidence back to the therapist, who revises it by an addendum.
 
@@ -157,7 +171,14 @@ def flag_return_entry(
     locked.status = FlagStatus.RETURNED
     locked.save(update_fields=["status", "acknowledged_at"])
     return _record(
-        locked, kind=FlagEventKind.RETURNED, by=by, at=at, comment=comment, revision_request=revision, **named
+        locked,
+        meeting=meeting,
+        kind=FlagEventKind.RETURNED,
+        by=by,
+        at=at,
+        comment=comment,
+        revision_request=revision,
+        **named,
     )
 
 
@@ -216,6 +237,7 @@ def flag_classify(
     classification: str,
     comment: str = "",
     seen_event: int | None = None,
+    meeting: Meeting | None = None,
 ) -> FlagEvent:
     """Set the supervisor's final classification of an incident of the evidence.
 
@@ -235,6 +257,7 @@ def flag_classify(
         locked.save(update_fields=fields)
     return _record(
         locked,
+        meeting=meeting,
         kind=FlagEventKind.CLASSIFIED,
         by=by,
         at=at,
@@ -262,6 +285,7 @@ def flag_resolve(
     comment: str = "",
     plan: Iterable[PlanStep] = (),
     seen_event: int | None = None,
+    meeting: Meeting | None = None,
 ) -> FlagEvent:
     """Close the flag with the outcome of the review.
 
@@ -295,7 +319,7 @@ def flag_resolve(
             notify=step.owner.pk != locked.therapist_id,
         )
         PlanItem.objects.create(flag=locked, follow_up=follow_up)
-    return _record(locked, kind=FlagEventKind.RESOLVED, by=by, at=at, comment=comment)
+    return _record(locked, kind=FlagEventKind.RESOLVED, by=by, at=at, comment=comment, meeting=meeting)
 
 
 @transaction.atomic
@@ -355,7 +379,9 @@ def flag_mark_read(*, flag: Flag, user: User, seen_event: int) -> None:
 
 
 @transaction.atomic
-def flag_dismiss(*, flag: Flag, by: User, reason: str, seen_event: int | None = None) -> FlagEvent:
+def flag_dismiss(
+    *, flag: Flag, by: User, reason: str, seen_event: int | None = None, meeting: Meeting | None = None
+) -> FlagEvent:
     """Close the flag as a false positive; the reason is required and kept."""
     reason = _required(reason, "Say why this flag is a false positive.", "reason_required")
     locked = _locked(flag, by=by, seen_event=seen_event)
@@ -363,11 +389,13 @@ def flag_dismiss(*, flag: Flag, by: User, reason: str, seen_event: int | None = 
     locked.status = FlagStatus.DISMISSED
     locked.closed_at = at
     locked.save(update_fields=["status", "closed_at"])
-    return _record(locked, kind=FlagEventKind.DISMISSED, by=by, at=at, comment=reason)
+    return _record(locked, kind=FlagEventKind.DISMISSED, by=by, at=at, comment=reason, meeting=meeting)
 
 
 @transaction.atomic
-def flag_escalate(*, flag: Flag, by: User, comment: str, seen_event: int | None = None) -> FlagEvent:
+def flag_escalate(
+    *, flag: Flag, by: User, comment: str, seen_event: int | None = None, meeting: Meeting | None = None
+) -> FlagEvent:
     """Bring the flag to the practice admins' attention; they are told by e-mail."""
     comment = _required(comment, "Say why you are escalating.", "comment_required")
     locked = _locked(flag, by=by, seen_event=seen_event)
@@ -382,7 +410,7 @@ def flag_escalate(*, flag: Flag, by: User, comment: str, seen_event: int | None 
     at = timezone.now()
     locked.escalated_at = at
     locked.save(update_fields=["escalated_at", *_looked_at(locked, at)])
-    return _record(locked, kind=FlagEventKind.ESCALATED, by=by, at=at, comment=comment)
+    return _record(locked, kind=FlagEventKind.ESCALATED, by=by, at=at, comment=comment, meeting=meeting)
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from common import tasks as queue
 from common.csv_export import csv_response
 from common.forms import add_service_errors
 from common.next_url import safe_next_url
-from sessions_log.models import FollowUp, Incident, RevisionRequest, Session
+from sessions_log.models import EntryStatus, FollowUp, Incident, RevisionRequest, Session
 from sessions_log.services import follow_up_owners
 from supervision import services
 from supervision.charts import dashboard_charts, flags_opened_and_closed, incidents_by_category
@@ -58,6 +58,7 @@ from supervision.models import (
     FlagEventKind,
     FlagReading,
     FlagStatus,
+    Meeting,
     PlanItem,
     RuleCode,
     Severity,
@@ -400,6 +401,7 @@ def _flag_page(
     bound: tuple[str, Form] | None = None,
     reply_form: Form | None = None,
     mark_read: bool = False,
+    meeting: Meeting | None = None,
 ):
     """The flag, why its rule matters, its evidence beside the client's timeline, its history, its actions."""
     rule = RULES[flag.rule]
@@ -407,7 +409,12 @@ def _flag_page(
         FlagEvent.objects.for_user(request.user)
         .filter(flag=flag)
         .select_related(
-            "actor", "incident__client", "session__client", "addendum__author", "revision_request__addendum"
+            "actor",
+            "incident__client",
+            "session__client",
+            "addendum__author",
+            "revision_request__addendum",
+            "meeting",
         )
         .order_by("created_at", "pk")
     )
@@ -465,6 +472,7 @@ def _flag_page(
             "seen_event": seen_event,
             "now": timezone.now(),
             "today": timezone.localdate(),
+            "meeting": meeting,
         },
     )
 
@@ -512,33 +520,69 @@ def flag_reply(request, pk):
     )
 
 
+def _decision_meeting(request, flag: Flag) -> Meeting | None:
+    """The meeting a decision is taken in (POST ``meeting``): one the user leads, with its
+    minutes open and the flag on its agenda; None when the decision is taken on the flag page."""
+    pk = request.POST.get("meeting", "")
+    if not pk:
+        return None
+    meeting = (
+        Meeting.objects.filter(
+            pk=pk if pk.isdigit() else 0,
+            supervisor=request.user,
+            status=EntryStatus.DRAFT,
+            archived_at__isnull=True,
+            items__flag=flag,
+        )
+        .distinct()
+        .first()
+    )
+    if meeting is None:
+        raise PermissionDenied("Decisions in a meeting are taken in an open meeting you lead, on its agenda.")
+    return meeting
+
+
 def _decide(request, pk, action: str, decide, success: str):
-    """Validate one action's form and record it; a refusal re-renders the page with what was typed."""
+    """Validate one action's form and record it; a refusal re-renders the page with what was typed.
+
+    A decision taken from a meeting's page names the meeting and goes back to its item there.
+    """
     flag = _visible_flag(request, pk)
     if not flag.may_be_decided_by(request.user):
         raise PermissionDenied("Only a current supervisor of the therapist or a practice admin decides.")
+    meeting = _decision_meeting(request, flag)
     evidence = _evidence(request, flag)
     form = _action_form(action, request.POST, flag=flag, evidence=evidence, seen_event=0)
     if form.is_valid():
+        back = flag.get_absolute_url()
+        if meeting is not None:
+            item = meeting.items.get(flag=flag)
+            back = f"{meeting.get_absolute_url()}#item-{item.pk}"
         try:
             with submitted_once(request.user, form.submission_token) as receipt:
-                decide(flag, form.cleaned_data)
-                receipt.result_url = flag.get_absolute_url()
+                decide(flag, form.cleaned_data, meeting)
+                receipt.result_url = back
         except AlreadySent as sent:
             return already_sent(request, sent, fallback=flag)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, success)
-            return redirect(flag)
-    return _flag_page(request, flag, evidence=evidence, may_decide=True, bound=(action, form))
+            return redirect(back)
+    return _flag_page(
+        request, flag, evidence=evidence, may_decide=True, bound=(action, form), meeting=meeting
+    )
 
 
 @require_POST
 def flag_acknowledge(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_acknowledge(
-            flag=flag, by=request.user, comment=data["comment"], seen_event=data["seen_event"]
+            flag=flag,
+            by=request.user,
+            meeting=meeting,
+            comment=data["comment"],
+            seen_event=data["seen_event"],
         )
 
     return _decide(request, pk, "acknowledge", decide, "Flag acknowledged.")
@@ -546,18 +590,19 @@ def flag_acknowledge(request, pk):
 
 @require_POST
 def flag_comment(request, pk):
-    def decide(flag, data):
-        return services.flag_comment(flag=flag, by=request.user, comment=data["comment"])
+    def decide(flag, data, meeting):
+        return services.flag_comment(flag=flag, by=request.user, meeting=meeting, comment=data["comment"])
 
     return _decide(request, pk, "comment", decide, "Comment added; the therapist is told by e-mail.")
 
 
 @require_POST
 def flag_return(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_return_entry(
             flag=flag,
             by=request.user,
+            meeting=meeting,
             entry=data["entry"],
             comment=data["comment"],
             seen_event=data["seen_event"],
@@ -570,10 +615,11 @@ def flag_return(request, pk):
 
 @require_POST
 def flag_classify(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_classify(
             flag=flag,
             by=request.user,
+            meeting=meeting,
             incident=data["incident"],
             classification=data["classification"],
             comment=data["comment"],
@@ -585,10 +631,11 @@ def flag_classify(request, pk):
 
 @require_POST
 def flag_resolve(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_resolve(
             flag=flag,
             by=request.user,
+            meeting=meeting,
             outcome=data["outcome"],
             comment=data["comment"],
             plan=data["plan"],
@@ -600,9 +647,9 @@ def flag_resolve(request, pk):
 
 @require_POST
 def flag_dismiss(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_dismiss(
-            flag=flag, by=request.user, reason=data["comment"], seen_event=data["seen_event"]
+            flag=flag, by=request.user, meeting=meeting, reason=data["comment"], seen_event=data["seen_event"]
         )
 
     return _decide(request, pk, "dismiss", decide, "Flag dismissed as a false positive.")
@@ -610,9 +657,13 @@ def flag_dismiss(request, pk):
 
 @require_POST
 def flag_escalate(request, pk):
-    def decide(flag, data):
+    def decide(flag, data, meeting):
         return services.flag_escalate(
-            flag=flag, by=request.user, comment=data["comment"], seen_event=data["seen_event"]
+            flag=flag,
+            by=request.user,
+            meeting=meeting,
+            comment=data["comment"],
+            seen_event=data["seen_event"],
         )
 
     return _decide(request, pk, "escalate", decide, "Flag escalated; the practice admins are told by e-mail.")

@@ -45,7 +45,17 @@ from clients.tests.factories import ClientFactory
 from common.tests.queue import failed_mail
 from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
-from supervision.models import Flag, FlagEvent, RuleSetting
+from supervision import meetings
+from supervision.models import (
+    AgendaItem,
+    Flag,
+    FlagEvent,
+    ItemFollowUp,
+    Meeting,
+    MeetingAddendum,
+    MeetingAttendee,
+    RuleSetting,
+)
 from supervision.tests.factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +76,7 @@ class Entry:
 
 
 ANY_SIGNED_IN = (*READERS, *STRANGERS)
+SUPERVISORS = ("supervisor", "unassigned_supervisor", "ended_supervisor")
 SPEC: dict[str, Entry] = {
     "home": Entry(readers=ANY_SIGNED_IN),
     # Each user's own follow-ups; a follow-up's page is read like its client's record.
@@ -146,6 +157,29 @@ SPEC: dict[str, Entry] = {
     "supervision:export_incidents": Entry(
         readers=("supervisor", "admin", "unassigned_supervisor", "ended_supervisor", "other_admin")
     ),
+    # Supervision meetings: read by their supervisor, supervisees and practice admin; changed by
+    # their supervisor only (POST). The list and the log show each user their own scope.
+    "supervision:meeting_list": Entry(readers=ANY_SIGNED_IN),
+    "supervision:meeting_new": Entry(readers=SUPERVISORS),
+    "supervision:meeting_detail": Entry(about="meeting"),
+    "supervision:meeting_edit": Entry(about="meeting", readers=()),
+    "supervision:meeting_cancel": Entry(about="meeting", readers=()),
+    "supervision:agenda_add": Entry(about="meeting", readers=()),
+    "supervision:agenda_remove": Entry(about="meeting", readers=()),
+    "supervision:agenda_move": Entry(about="meeting", readers=()),
+    "supervision:item_follow_up": Entry(about="meeting", readers=()),
+    "supervision:minutes_save": Entry(about="meeting", readers=()),
+    "supervision:meeting_sign": Entry(about="meeting", readers=()),
+    "supervision:minutes_acknowledge": Entry(about="signed_meeting", readers=()),
+    "supervision:meeting_addendum": Entry(about="signed_meeting", readers=()),
+    "supervision:supervision_log": Entry(readers=ANY_SIGNED_IN),
+    "supervision:supervision_log_csv": Entry(readers=ANY_SIGNED_IN),
+    "supervision:supervision_log_pdf": Entry(readers=ANY_SIGNED_IN),
+    # Co-signature: the queue is each supervisor's own; an entry is co-signed by its therapist's
+    # current supervisor only.
+    "supervision:cosign_queue": Entry(readers=SUPERVISORS),
+    "supervision:entry_cosign": Entry(about="session", readers=("supervisor",)),
+    "supervision:entry_cosign_return": Entry(about="session", readers=()),
     "audit:trail": Entry(readers=("admin", "other_admin")),
     "audit:trail_csv": Entry(readers=("admin", "other_admin")),
     # Each admin edits their own practice's settings; the page names no object.
@@ -248,8 +282,28 @@ def build_world() -> dict:
         starts_at=timezone.now() - datetime.timedelta(hours=3),
         ends_at=timezone.now() - datetime.timedelta(hours=1),
     )
+    supervisor = people["supervisor"]
+
+    def meeting(starts_at):
+        return meetings.meeting_schedule(
+            by=supervisor,
+            supervisees=[owner],
+            format="individual",
+            medium="video",
+            starts_at=starts_at,
+            duration_minutes=60,
+        )
+
+    # A meeting with the flag on its agenda; another held, with its minutes signed.
+    draft_meeting = meeting(timezone.now() + datetime.timedelta(days=1))
+    signed_meeting = meeting(timezone.now() - datetime.timedelta(days=1))
+    item = signed_meeting.items.get()
+    meetings.minutes_save(meeting=signed_meeting, by=supervisor, minutes={item.pk: "Discussed the flag."})
+    meetings.meeting_sign(meeting=signed_meeting, by=supervisor)
     return {
         **people,
+        "meeting": draft_meeting,
+        "signed_meeting": signed_meeting,
         "failed_mail": ProcrastinateJob.objects.get(pk=failed_mail(client_record.practice_id)),
         "grant": grant,
         "client": client_record,
@@ -301,6 +355,10 @@ def url_for(name: str, world) -> str:
     if entry.about is None:
         return reverse(name)
     target = world[entry.about]
+    if name in ("supervision:agenda_remove", "supervision:agenda_move", "supervision:item_follow_up"):
+        return reverse(name, kwargs={"pk": target.pk, "item": target.items.first().pk})
+    if name in ("supervision:entry_cosign", "supervision:entry_cosign_return"):
+        return reverse(name, kwargs={"kind": "session", "pk": target.pk})
     try:
         return reverse(name, kwargs={"pk": target.pk})
     except NoReverseMatch:
@@ -323,6 +381,11 @@ def database_state() -> str:
         RevisionRequest,
         EmergencyAccess,
         ProcrastinateJob,
+        Meeting,
+        MeetingAttendee,
+        AgendaItem,
+        ItemFollowUp,
+        MeetingAddendum,
     )
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (*models, RuleSetting)}
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()

@@ -62,36 +62,41 @@ class FormParser(HTMLParser):
         self.form: FoundForm | None = None
         self.select: Field | None = None
         self.textarea: Field | None = None
+        self.by_id: dict[str, FoundForm] = {}
 
     def handle_starttag(self, tag, attrs):
         attrs = {key: value or "" for key, value in attrs}
         if tag == "form":
             self.form = FoundForm(attrs.get("action") or self.page_path, attrs.get("method", "get").lower())
             self.forms.append(self.form)
-        if self.form is None or "name" not in attrs and tag != "option":
+            if attrs.get("id"):
+                self.by_id[attrs["id"]] = self.form
+        # A field's ``form`` attribute names the form it belongs to, wherever it stands.
+        form = self.by_id.get(attrs["form"]) if "form" in attrs else self.form
+        if form is None or "name" not in attrs and tag != "option":
             return
         if tag == "input":
             kind = attrs.get("type", "text").lower()
-            field = self.form.fields.get(attrs["name"])
+            field = form.fields.get(attrs["name"])
             if kind == "radio":
-                field = self.form.fields.setdefault(attrs["name"], Field(attrs["name"], "radio", ""))
+                field = form.fields.setdefault(attrs["name"], Field(attrs["name"], "radio", ""))
                 field.choices.append(attrs.get("value", ""))
                 if "checked" in attrs:
                     field.value = attrs.get("value", "")
             elif kind == "checkbox":
-                self.form.fields[attrs["name"]] = Field(
+                form.fields[attrs["name"]] = Field(
                     attrs["name"], "checkbox", attrs.get("value", "on") if "checked" in attrs else ""
                 )
             elif field is None:
-                self.form.fields[attrs["name"]] = Field(attrs["name"], kind, attrs.get("value", ""))
+                form.fields[attrs["name"]] = Field(attrs["name"], kind, attrs.get("value", ""))
         elif tag == "select":
-            self.select = self.form.fields.setdefault(attrs["name"], Field(attrs["name"], "select", ""))
+            self.select = form.fields.setdefault(attrs["name"], Field(attrs["name"], "select", ""))
         elif tag == "option" and self.select is not None:
             self.select.choices.append(attrs.get("value", ""))
             if "selected" in attrs or len(self.select.choices) == 1:
                 self.select.value = attrs.get("value", "")
         elif tag == "textarea":
-            self.textarea = self.form.fields.setdefault(attrs["name"], Field(attrs["name"], "textarea", ""))
+            self.textarea = form.fields.setdefault(attrs["name"], Field(attrs["name"], "textarea", ""))
 
     def handle_endtag(self, tag):
         if tag == "form":

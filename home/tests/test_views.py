@@ -8,7 +8,10 @@ from accounts.tests.factories import TherapistFactory
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
 from sessions_log.tests.factories import FollowUpFactory, IncidentFactory, SessionFactory
+from supervision import meetings
 from supervision.tests.factories import FlagFactory
+
+DAY = datetime.timedelta(days=1)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +29,10 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now",
+    # upcoming meetings, minutes to acknowledge
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(reverse("home"))
 
 
@@ -89,9 +93,10 @@ def test_ended_supervisor_home_shows_nobody(client, ended_supervisor, owner, cli
 def test_supervisor_home_query_count(client, supervisor, client_record, django_assert_num_queries):
     FlagFactory(client=client_record)
     client.force_login(supervisor)
-    # session, user, practice, supervisees with client counts, open flags with therapist and client
+    # session, user, practice, supervisees with client counts, open flags with therapist and client,
+    # upcoming meetings, the co-signature queue (sessions, incidents)
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         client.get(reverse("home"))
 
 
@@ -137,16 +142,40 @@ def pending_work(owner, scale):
             SessionFactory(client=record)
             FollowUpFactory(client=record, from_incident=True, due_on=today + datetime.timedelta(days=n))
             FlagFactory(client=record, rule=PENDING_RULES[n])
+    # Supervision meetings with the owner's current supervisor: ``scale`` ahead, ``scale`` held and
+    # their minutes not acknowledged yet.
+    supervisor = owner.current_supervisors().first()
+    if supervisor is not None:
+        for n in range(scale):
+            for starts_at in (timezone.now() + (n + 1) * DAY, timezone.now() - (n + 1) * DAY):
+                meeting = meetings.meeting_schedule(
+                    by=supervisor,
+                    supervisees=[owner],
+                    format="individual",
+                    medium="video",
+                    starts_at=starts_at,
+                    duration_minutes=60,
+                    propose_agenda=False,
+                )
+                if starts_at < timezone.now():
+                    item = meetings.agenda_add(meeting=meeting, by=supervisor, title="Caseload")
+                    meetings.minutes_save(meeting=meeting, by=supervisor, minutes={item.pk: "Discussed."})
+                    meetings.meeting_sign(meeting=meeting, by=supervisor)
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_therapist_home_query_count_does_not_grow(client, owner, django_assert_num_queries, scale):
+def test_therapist_home_query_count_does_not_grow(
+    client, owner, supervisor, django_assert_num_queries, scale
+):
     pending_work(owner, scale)
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now"
+    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now",
+    # upcoming meetings, minutes to acknowledge
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(reverse("home"))
+    assert len(response.context["meetings"]) == min(scale, 3)
+    assert len(response.context["to_acknowledge"]) == scale
     worklists = response.context["worklists"]
     assert all(worklist.items for worklist in worklists.values())
     assert len(worklists["unsigned_incidents"].items) == min(scale * scale, 8)
@@ -160,11 +189,13 @@ def test_supervisor_home_query_count_does_not_grow(
 ):
     pending_work(owner, scale)
     client.force_login(supervisor)
-    # session, user, practice, supervisees with client counts, open flags with therapist and client
+    # session, user, practice, supervisees with client counts, open flags with therapist and client,
+    # upcoming meetings, the co-signature queue (sessions, incidents)
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         response = client.get(reverse("home"))
     assert len(response.context["flags"]) == min(scale * (scale + 1), 20)
+    assert len(response.context["meetings"]) == min(scale, 3)
 
 
 @pytest.mark.parametrize("scale", SCALES)
