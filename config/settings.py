@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "boundaries",
     "sessions_log",
     "supervision",
+    "calendar_sync",
     "home",
     "demo",
 ]
@@ -254,6 +255,19 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Calendar sync (calendar_sync/): what an import reads, and how a feed is pulled. A feed must be
+# https and resolve to public addresses only, unless its host is in CALENDAR_FEED_ALLOWED_HOSTS
+# (a calendar server on the practice's own network); CALENDAR_FEED_CA_FILE adds a CA to trust.
+# A sample .ics made from a therapist's own client codes, linked from the calendar page: for a
+# demo (on under make run), never needed in production.
+DEMO_SAMPLES = env_bool("DEMO_SAMPLES", default=DEBUG)
+CALENDAR_IMPORT_DAYS_BACK = env_int("CALENDAR_IMPORT_DAYS_BACK", 60)
+CALENDAR_IMPORT_DAYS_AHEAD = env_int("CALENDAR_IMPORT_DAYS_AHEAD", 90)
+CALENDAR_FEED_ALLOWED_HOSTS = env_list("CALENDAR_FEED_ALLOWED_HOSTS", [])
+CALENDAR_FEED_CA_FILE = env_str("CALENDAR_FEED_CA_FILE", "")
+CALENDAR_FEED_TIMEOUT = env_int("CALENDAR_FEED_TIMEOUT", 10)
+CALENDAR_FEED_MAX_BYTES = env_int("CALENDAR_FEED_MAX_BYTES", 10 * 1024 * 1024)
+
 # Archived clients and all their records are purged this many years after archiving
 # (``manage.py purge_archived``, docs/DEPLOY.md).
 RETENTION_YEARS = env_int("RETENTION_YEARS", 7)
@@ -344,6 +358,8 @@ if TESTING:
     TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=False)
     # Mail is queued as in production; the tests' worker delivers into django.core.mail.outbox.
     EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The demo's sample calendar is served, so that its URL is tested like every other.
+    DEMO_SAMPLES = env_bool("DEMO_SAMPLES", default=True)
     # Static files from the source folders, as in development: no collectstatic before a test run.
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True

@@ -7,6 +7,7 @@ from clients/, the intake from boundaries/, the client page, timeline and export
 trail (``audit``) is served from home/, which may read every app's change history.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("boundaries.urls")),
     path("", include("sessions_log.urls")),
     path("supervision/", include("supervision.urls")),
+    path("calendar/", include("calendar_sync.urls")),
     path("audit/", include((home_urls.audit_urlpatterns, "audit"))),
     path("practice/", include((accounts_urls.practice_urlpatterns, "practice"))),
     path("admin/", admin.site.urls),
@@ -36,6 +38,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin site's).
     path("favicon.ico", health.favicon, name="favicon"),
 ]
+if settings.DEMO_SAMPLES:
+    # The demo's sample calendar file (demo/views.py), where demo data was loaded on purpose.
+    urlpatterns.append(path("demo/", include("demo.urls")))
 
 # A database outage before any view runs (reading the session or the user) is a 503, not a 500.
 handler500 = "common.middleware.server_error"

@@ -64,6 +64,7 @@ from demo.cases import (
     Profile,
 )
 from sessions_log.models import (
+    LOGGED,
     Addendum,
     Attendance,
     FollowUp,
@@ -422,7 +423,7 @@ class DemoBuilder:
             start = utc(day, hour, minute, plan.zone)
             attendance = Attendance.ATTENDED
             if plan.sessions and not steady:
-                attendance = rng.choices(Attendance.values, weights=(87, 6, 4, 3))[0]
+                attendance = rng.choices(LOGGED, weights=(87, 6, 4, 3))[0]
             actual_start = actual_end = None
             if attendance == Attendance.ATTENDED:
                 actual_start = start + rng.randint(-2, 3) * MINUTE

@@ -28,7 +28,7 @@ from demo.builder import (
     utc,
 )
 from demo.cases import OPTIONAL_CATEGORIES, RIVERSIDE, ROUTINE_INCIDENTS, Profile
-from sessions_log.models import Addendum, Attendance, FollowUp, Incident, Session, SessionSetting
+from sessions_log.models import LOGGED, Addendum, Attendance, FollowUp, Incident, Session, SessionSetting
 
 
 def _copy(model, objects: list) -> None:
@@ -184,7 +184,7 @@ class PracticeFiller:
         for week in range(count):
             day = client.intake_date + 7 * week * DAY
             start = utc(day, hour, minute, self.zone)
-            attendance = rng.choices(Attendance.values, weights=(87, 6, 4, 3))[0]
+            attendance = rng.choices(LOGGED, weights=(87, 6, 4, 3))[0]
             actual_start = actual_end = None
             if attendance == Attendance.ATTENDED:
                 actual_start = start + rng.randint(-2, 3) * MINUTE

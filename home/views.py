@@ -112,7 +112,18 @@ def _therapist_home(request):
         "unsigned_sessions": Worklist.of(
             "Unsigned sessions",
             Session.objects.owned_by(user)
+            .logged()
             .filter(status=EntryStatus.DRAFT)
+            .select_related("client")
+            .order_by("scheduled_start"),
+            order="oldest first",
+        ),
+        # From the practice's calendar, past and not logged yet (calendar_sync).
+        "to_log": Worklist.of(
+            "Sessions to log",
+            Session.objects.owned_by(user)
+            .planned()
+            .filter(scheduled_start__lte=timezone.now())
             .select_related("client")
             .order_by("scheduled_start"),
             order="oldest first",

@@ -75,7 +75,9 @@ TARGETS = {
     "dashboard_ratio": 3.0,
     "sweep_seconds": 5.0,
     "evaluation_ms": 50.0,
+    "calendar_import_seconds": 10.0,
 }
+CALENDAR_EVENTS = 2500  # a year of a practice-large therapist's appointments
 log = harness.logger("bench")
 
 
@@ -244,6 +246,7 @@ def measure_in_process(scale: str) -> dict:
                 callback()
             evaluations.append(time.perf_counter() - started)
             transaction.set_rollback(True)
+    calendar_seconds, calendar_summary = time_calendar_import(people["therapist"])
     # The same evaluation, called directly, for the record.
     started = time.perf_counter()
     evaluate_for_client(busiest)
@@ -255,8 +258,59 @@ def measure_in_process(scale: str) -> dict:
         evaluation_ms_max=round(max(evaluations) * 1000, 1),
         evaluation_direct_ms=round(direct * 1000, 1),
         evaluated_client=busiest.code,
+        calendar_import_seconds=[round(seconds, 2) for seconds in calendar_seconds],
+        calendar_summary=calendar_summary,
     )
     return result
+
+
+def calendar_file(therapist, events: int) -> bytes:
+    """``events`` appointments of ``therapist``'s clients, spread over the import window."""
+    import itertools
+
+    import icalendar
+    from django.utils import timezone
+
+    from calendar_sync.services import window
+    from clients.models import Client as ClientRecord
+
+    codes = itertools.cycle(
+        ClientRecord.objects.filter(therapist=therapist).active().values_list("code", flat=True)
+    )
+    start, end = window()
+    step = (end - start) / events
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Alliance bench//EN")
+    calendar.add("version", "2.0")
+    for number in range(events):
+        moment = (start + step * number + datetime.timedelta(hours=1)).replace(second=0, microsecond=0)
+        event = icalendar.Event()
+        event.add("uid", f"bench-{number}@alliance")
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", moment)
+        event.add("dtend", moment + datetime.timedelta(minutes=50))
+        event.add("summary", f"{next(codes)} session")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def time_calendar_import(therapist, rounds: int = 3) -> tuple[list[float], str]:
+    """Seconds to import ``CALENDAR_EVENTS`` events from a file (parse, match, plan), each round
+    rolled back; and the first round's summary."""
+    from django.db import transaction
+
+    from calendar_sync.services import import_calendar
+
+    data = calendar_file(therapist, CALENDAR_EVENTS)
+    seconds, summary = [], ""
+    for _ in range(rounds):
+        with transaction.atomic():
+            started = time.perf_counter()
+            record = import_calendar(therapist=therapist, data=data, source="file", by=therapist)
+            seconds.append(time.perf_counter() - started)
+            summary = summary or record.summary
+            transaction.set_rollback(True)
+    return seconds, summary
 
 
 def in_process(scale: str, env: dict) -> dict:
@@ -464,6 +518,9 @@ def report(results: dict) -> int:
         f"Saving one incident (incident_create): {large['save_ms']} ms; its rule evaluation on commit "
         f"adds {large['evaluation_ms']} ms (median of 15, max {large['evaluation_ms_max']} ms; "
         f"client {large['evaluated_client']}).",
+        f"Calendar import of {CALENDAR_EVENTS} events from an .ics file: "
+        f"{min(large['calendar_import_seconds']):.2f} s (best of 3: {large['calendar_import_seconds']}; "
+        f"{large['calendar_summary']}).",
         f"Seeding practice-large took {seeding.get('seed_seconds')} s.",
         "",
         "Targets:",
@@ -479,6 +536,10 @@ def report(results: dict) -> int:
         <= TARGETS["sweep_seconds"],
         f"rule evaluation on one save <= {TARGETS['evaluation_ms']:.0f} ms": large["evaluation_ms"]
         <= TARGETS["evaluation_ms"],
+        f"calendar import of {CALENDAR_EVENTS} events <= {TARGETS['calendar_import_seconds']:.0f} s": min(
+            large["calendar_import_seconds"]
+        )
+        <= TARGETS["calendar_import_seconds"],
         "no errors under load": loaded["errors"] == 0,
     }
     lines += [f"  {'met   ' if ok else 'MISSED'} {name}" for name, ok in checks.items()]

@@ -102,6 +102,7 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
             "sup.rivera",
         ),
         ("21-cosignature-queue", reverse("supervision:cosign_queue"), "sup.rivera"),
+        ("23-calendar", reverse("calendar_sync:calendar"), "dr.chen"),
     ]
     if upcoming is not None:
         pages.append(("18-meeting-agenda", upcoming.get_absolute_url(), "sup.rivera"))

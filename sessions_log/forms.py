@@ -13,7 +13,7 @@ from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientSetting
 from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
-from sessions_log.models import Addendum, Incident, Session, SessionSetting
+from sessions_log.models import LOGGED, Addendum, Attendance, Incident, Session, SessionSetting
 from sessions_log.services import FOLLOW_UP, follow_up_owners
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -129,13 +129,24 @@ class SessionForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm)
             ]
         }
 
-    def __init__(self, *args, client: Client, **kwargs):
-        if kwargs.get("instance") is None or kwargs["instance"].pk is None:
+    def __init__(self, *args, client: Client, as_scheduled: bool = False, **kwargs):
+        """``as_scheduled``: a planned session logged as it was scheduled (actual times filled)."""
+        instance = kwargs.get("instance")
+        if instance is None or instance.pk is None:
             kwargs.setdefault("initial", self.defaults(client))
+        elif instance.attendance == Attendance.PLANNED:
+            # Logging a session from the calendar: the schedule is there; attended, and the actual
+            # times as scheduled when asked, else left for the therapist to type.
+            initial = {"attendance": Attendance.ATTENDED}
+            if as_scheduled:
+                initial.update(actual_start=instance.scheduled_start, actual_end=instance.scheduled_end)
+            kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.instance.client = client
             self.instance.therapist = client.therapist
+        # "Planned" is the calendar's: logging a planned session gives it its real attendance.
+        self.fields["attendance"].choices = [(value, Attendance(value).label) for value in LOGGED]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

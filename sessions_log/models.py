@@ -34,9 +34,13 @@ class Attendance(models.TextChoices):
     LATE = "late", "Late"
     NO_SHOW = "no_show", "No-show"
     LATE_CANCELLATION = "late_cancellation", "Late cancellation"
+    # From the practice's calendar, not logged yet (calendar_sync): no actual times.
+    PLANNED = "planned", "Planned, not logged yet"
 
 
 ATTENDED = (Attendance.ATTENDED, Attendance.LATE)
+# What a therapist logs: every attendance but "planned", which only a calendar import writes.
+LOGGED = (Attendance.ATTENDED, Attendance.LATE, Attendance.NO_SHOW, Attendance.LATE_CANCELLATION)
 
 
 class Initiator(models.TextChoices):
@@ -289,6 +293,14 @@ class SessionQuerySet(ScopedQuerySet):
     practice_path = "client__practice"
     therapist_path = "client__therapist"
 
+    def planned(self):
+        """Sessions from the calendar not logged yet."""
+        return self.filter(attendance=Attendance.PLANNED)
+
+    def logged(self):
+        """Sessions that were logged (or typed in): the ones the rules and lists count."""
+        return self.exclude(attendance=Attendance.PLANNED)
+
 
 @track_changes()
 class Session(CoSignableEntry):
@@ -309,6 +321,14 @@ class Session(CoSignableEntry):
     # The one-time token of the form that logged the session: the same form sent twice (a double
     # click, the back button) finds the session it made the first time instead of making another.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    # The calendar event it came from (calendar_sync): its UID and, for one occurrence of a
+    # recurring event, its RECURRENCE-ID in UTC; blank for a session typed in. Outside the signed
+    # content: the schedule is signed, where it came from is bookkeeping.
+    calendar_uid = models.CharField(max_length=255, blank=True, editable=False)
+    calendar_recurrence_id = models.CharField(max_length=32, blank=True, editable=False)
+    # When its event was cancelled or left the calendar after the session was logged: for the
+    # therapist to review (an import never changes a logged session).
+    calendar_cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What the therapist types: the form's fields, and all a service takes from a form.
     editable_fields = (
@@ -330,6 +350,17 @@ class Session(CoSignableEntry):
             *signature_constraints("session"),
             *cosignature_constraints("session"),
             models.UniqueConstraint(fields=["submission_token"], name="session_submission_token_unique"),
+            # One session per calendar event occurrence and therapist: an import run twice adds nothing.
+            models.UniqueConstraint(
+                fields=["therapist", "calendar_uid", "calendar_recurrence_id"],
+                condition=~Q(calendar_uid=""),
+                name="session_calendar_event_once",
+            ),
+            # A planned session is a draft: it is logged (given an attendance) before it is signed.
+            models.CheckConstraint(
+                condition=~Q(attendance=Attendance.PLANNED) | Q(status=EntryStatus.DRAFT),
+                name="session_planned_is_draft",
+            ),
             models.CheckConstraint(
                 condition=Q(setting__in=SessionSetting.values), name="session_setting_valid"
             ),

@@ -22,6 +22,7 @@ from common.forms import check_version
 from sessions_log import notifications
 from sessions_log.models import (
     Addendum,
+    Attendance,
     EntryStatus,
     FollowUp,
     FollowUpOrigin,
@@ -211,6 +212,12 @@ def session_sign(*, session: Session, by: User) -> Session:
     """Sign and lock the session and every incident logged with it, at one time, by one person."""
     _require_owner(session.client, by)
     locked = _locked_draft(Session, session.pk, action="it cannot be signed again.")
+    if locked.attendance == Attendance.PLANNED:
+        raise ValidationError(
+            "This session is planned from the calendar and not logged yet: log it (its attendance and "
+            "times) before signing.",
+            code="planned",
+        )
     at = timezone.now()
     locked.mark_signed(by=by, at=at)
     locked.save(update_fields=SIGNATURE_FIELDS)

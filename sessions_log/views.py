@@ -79,7 +79,7 @@ def _session_page(request, *, client: Client, session: Session):
     is_new = session.pk is None
     data = _posted(request)
     adding_form = data is not None and "add_incident" in data
-    form = SessionForm(data, instance=session, client=client)
+    form = SessionForm(data, instance=session, client=client, as_scheduled="as_scheduled" in request.GET)
     session_valid = data is not None and form.is_valid()
     formset = IncidentFormSet(
         _with_one_more_incident(data) if adding_form else data,

@@ -146,7 +146,8 @@ def _incidents(practice, client_ids, therapist_ids) -> QuerySet:
 
 
 def _sessions(practice, client_ids, therapist_ids) -> QuerySet:
-    return _scoped(Session.objects.order_by(), practice, client_ids, therapist_ids)
+    # Planned sessions from the calendar count once they are logged, not before.
+    return _scoped(Session.objects.logged().order_by(), practice, client_ids, therapist_ids)
 
 
 def _within(field: str, now: datetime.datetime, days: int) -> Q:

@@ -40,6 +40,7 @@ from audit.middleware import LIST_PAGES
 from audit.models import AccessRecord
 from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
+from calendar_sync.models import CalendarFeed, CalendarImport, EventDecision, FeedToken, UnmatchedEvent
 from clients.models import Client, EmergencyAccess
 from clients.tests.factories import ClientFactory
 from common.tests.queue import failed_mail
@@ -180,6 +181,19 @@ SPEC: dict[str, Entry] = {
     "supervision:cosign_queue": Entry(readers=SUPERVISORS),
     "supervision:entry_cosign": Entry(about="session", readers=("supervisor",)),
     "supervision:entry_cosign_return": Entry(about="session", readers=()),
+    # Calendar sync: each therapist's own imports and unmatched events; the private feed is read
+    # with its token and no sign-in (a wrong token is a 404 to everyone); the feed addresses are
+    # the practice admin's.
+    "calendar_sync:calendar": Entry(readers=("owner", "colleague")),
+    "calendar_sync:event_match": Entry(about="unmatched_event", readers=()),
+    "calendar_sync:event_ignore": Entry(about="unmatched_event", readers=()),
+    "calendar_sync:feed_token_issue": Entry(readers=()),
+    "calendar_sync:feed_token_revoke": Entry(readers=()),
+    "calendar_sync:feed": Entry(public=True, readers=()),
+    "calendar_sync:feeds": Entry(readers=("admin", "other_admin")),
+    "calendar_sync:feed_set": Entry(about="owner", readers=()),
+    "calendar_sync:feed_pull": Entry(about="owner", readers=()),
+    "demo:sample_calendar": Entry(readers=("owner", "colleague")),
     "audit:trail": Entry(readers=("admin", "other_admin")),
     "audit:trail_csv": Entry(readers=("admin", "other_admin")),
     # Each admin edits their own practice's settings; the page names no object.
@@ -300,8 +314,23 @@ def build_world() -> dict:
     item = signed_meeting.items.get()
     meetings.minutes_save(meeting=signed_meeting, by=supervisor, minutes={item.pk: "Discussed the flag."})
     meetings.meeting_sign(meeting=signed_meeting, by=supervisor)
+    # An event of the owner's calendar that matched no client, and the owner's feed address.
+    calendar_import = CalendarImport.objects.create(
+        practice=owner.practice, therapist=owner, source="file", status="done"
+    )
+    unmatched = UnmatchedEvent.objects.create(
+        therapist=owner,
+        calendar_import=calendar_import,
+        uid="enquiry@calendar",
+        summary="New enquiry",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + datetime.timedelta(hours=1),
+        reason="No client code in its title or description.",
+    )
+    CalendarFeed.objects.create(therapist=owner, url="https://calendar.example.com/owner.ics", set_by=admin)
     return {
         **people,
+        "unmatched_event": unmatched,
         "meeting": draft_meeting,
         "signed_meeting": signed_meeting,
         "failed_mail": ProcrastinateJob.objects.get(pk=failed_mail(client_record.practice_id)),
@@ -352,6 +381,8 @@ def url_for(name: str, world) -> str:
         return reverse(name, kwargs={"pk": world["grant"].pk})
     if name == "supervision:rule_setting_edit":
         return reverse(name, kwargs={"code": "time_overruns"})
+    if name == "calendar_sync:feed":
+        return reverse(name, kwargs={"token": "not-a-token"})
     if entry.about is None:
         return reverse(name)
     target = world[entry.about]
@@ -386,6 +417,10 @@ def database_state() -> str:
         AgendaItem,
         ItemFollowUp,
         MeetingAddendum,
+        UnmatchedEvent,
+        EventDecision,
+        CalendarFeed,
+        FeedToken,
     )
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (*models, RuleSetting)}
     return hashlib.sha256(json.dumps(rows, default=str, sort_keys=True).encode()).hexdigest()

@@ -29,10 +29,10 @@ def test_therapist_home_lists_own_clients_only(client, owner, colleague, client_
 
 def test_therapist_home_query_count(client, owner, client_record, django_assert_num_queries):
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now",
+    # session, user, practice (time zone), client count and page, 7 worklists of "what needs me now",
     # upcoming meetings, minutes to acknowledge
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(reverse("home"))
 
 
@@ -140,6 +140,7 @@ def pending_work(owner, scale):
         FlagFactory(client=record, rule="agreement_review_due", status="returned")
         for n in range(scale):
             SessionFactory(client=record)
+            SessionFactory(client=record, attendance="planned", actual_start=None, actual_end=None)
             FollowUpFactory(client=record, from_incident=True, due_on=today + datetime.timedelta(days=n))
             FlagFactory(client=record, rule=PENDING_RULES[n])
     # Supervision meetings with the owner's current supervisor: ``scale`` ahead, ``scale`` held and
@@ -169,10 +170,10 @@ def test_therapist_home_query_count_does_not_grow(
 ):
     pending_work(owner, scale)
     client.force_login(owner)
-    # session, user, practice (time zone), client count and page, 6 worklists of "what needs me now",
+    # session, user, practice (time zone), client count and page, 7 worklists of "what needs me now",
     # upcoming meetings, minutes to acknowledge
     # ... and the access record of a page listing client data (audit.middleware)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("home"))
     assert len(response.context["meetings"]) == min(scale, 3)
     assert len(response.context["to_acknowledge"]) == scale

@@ -40,9 +40,16 @@ def migrate(targets):
     return MigrationExecutor(connection).migrate(targets).apps
 
 
+# The columns added since: the co-signature, and where a session came from in the calendar.
+ADDED_SINCE = {
+    Incident: COSIGNATURE_FIELDS,
+    Session: (*COSIGNATURE_FIELDS, "calendar_uid", "calendar_recurrence_id", "calendar_cancelled_at"),
+}
+
+
 def current(model):
-    """Today's model over the old schema: without the columns added since (the co-signature)."""
-    return model.objects.defer(*COSIGNATURE_FIELDS)
+    """Today's model over the old schema: without the columns added since."""
+    return model.objects.defer(*ADDED_SINCE[model])
 
 
 def incident_rows() -> dict:

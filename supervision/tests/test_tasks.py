@@ -43,9 +43,10 @@ def test_two_workers_running_the_schedule_at_once_sweep_once_per_period(monkeypa
 
     quarter = int(quarter_past.timestamp()) // 900
     assert [int(at) // 900 for at in sweeps] == [quarter, quarter + 1]  # one sweep in each period
-    # The daily tasks were not due within the deferrer's reach: they were not deferred.
+    # The daily tasks were not due within the deferrer's reach: they were not deferred (the hourly
+    # calendar pull, at 10:07, was).
     deferred = set(ProcrastinatePeriodicDefer.objects.values_list("task_name", flat=True))
-    assert deferred <= {"supervision.rule_sweep", "common.retry_stalled_jobs"}
+    assert deferred <= {"supervision.rule_sweep", "common.retry_stalled_jobs", "calendar_sync.pull_feeds"}
 
 
 def test_the_schedule():
@@ -56,4 +57,5 @@ def test_the_schedule():
         "supervision.rule_sweep": "*/15 * * * *",
         "supervision.overdue_digest": "0 6 * * *",
         "home.retention_purge": "0 3 * * *",
+        "calendar_sync.pull_feeds": "7 * * * *",
     }
