@@ -10,10 +10,9 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from accounts.models import Practice, Role, SupervisionAssignment, User
+from common.dates import datetime_text
 
 # A user field named after a role offers users of that role only (forms, filters, autocomplete).
 ROLE_OF_FIELD = {"therapist": Role.THERAPIST, "supervisor": Role.SUPERVISOR}
@@ -170,8 +169,9 @@ class UserAdmin(PracticeScopedAdmin, DjangoUserAdmin):
 
     @admin.display(description="Last sign-in", ordering="last_login", empty_value="Never")
     def last_sign_in(self, obj):
-        # Short enough to fit its column: Django's long format ran off the end of the table.
-        return date_format(timezone.localtime(obj.last_login), "j M Y H:i") if obj.last_login else None
+        # The practice's DATETIME_FORMAT, short enough for its column (en-us's "Dec. 2, 2026, 6:36 p.m."
+        # ran off the end of the table).
+        return datetime_text(obj.last_login) if obj.last_login else None
 
     def get_list_display(self, request):
         # A practice admin's list is all one practice: the column would only take room.

@@ -9,6 +9,7 @@ from django.template import loader
 from accounts.decorators import check_password_again
 from accounts.models import Practice, Weekday
 from common import mail
+from common.dates import time_text
 from common.forms import BoundedForm
 
 
@@ -186,7 +187,7 @@ class PracticeSettingsForm(BoundedForm, forms.ModelForm):
                 forms.ValidationError(
                     "Working hours must end after they start (%(starts)s).",
                     code="ends_before_start",
-                    params={"starts": f"{starts:%H:%M}"},
+                    params={"starts": time_text(starts)},
                 ),
             )
         return cleaned

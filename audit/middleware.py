@@ -14,6 +14,7 @@ from common import access_trail
 LIST_PAGES = {
     "home": "home",
     "clients:list": "client_list",
+    "practice:client_codes": "client_code_review",
     "supervision:dashboard": "flag_queue",
     "supervision:admin_dashboard": "practice_dashboard",
     "supervision:my_flags": "my_flags",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Practice
+from common.dates import datetime_text
 
 
 class AppendOnlyError(Exception):
@@ -37,6 +38,9 @@ OBJECT_URLS = {
     "agreement": ("boundaries:detail", "object"),
     "agreement_print": ("boundaries:print", "client"),
     "agreement_pdf": ("boundaries:print", "client"),
+    "agreement_signing": ("boundaries:print", "client"),
+    "acknowledgement": ("boundaries:acknowledgement", "object"),
+    "acknowledgement_file": ("boundaries:acknowledgement", "object"),
     "session": ("sessions_log:session_detail", "object"),
     "incident": ("sessions_log:incident_detail", "object"),
     "flag": ("supervision:flag_detail", "object"),
@@ -97,7 +101,7 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         target = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
-        return f"{self.get_action_display()} {target} by user {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} {target} by user {self.user_id} at {datetime_text(self.at)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

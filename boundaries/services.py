@@ -1,6 +1,7 @@
-"""Writes on boundary agreements: the intake, create, revise (a new version), end, acknowledge.
+"""Writes on boundary agreements: the intake, create, revise (a new version), end; the client's
+acknowledgement of the whole sheet.
 
-Revise, end and acknowledge re-read the version under a row lock, so two requests made from
+Revise and end re-read the version under a row lock, so two requests made from
 the same page cannot both act on it: the second finds it no longer active and is refused.
 """
 
@@ -9,12 +10,24 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
-from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category
+from boundaries.documents import Document
+from boundaries.models import (
+    AcknowledgedVersion,
+    Acknowledgement,
+    AcknowledgementDocument,
+    AcknowledgementMethod,
+    AgreementStatus,
+    BoundaryAgreement,
+    Category,
+    DocumentKind,
+)
 from clients.models import Client, ClientStatus
 from clients.services import client_save
 from clients.signals import send_records_changed
+from common.dates import date_text
 
 
 def _lock_active(agreement: BoundaryAgreement, *, action: str) -> BoundaryAgreement:
@@ -42,7 +55,7 @@ def _refuse_discharged(client: Client) -> None:
         raise ValidationError(
             "%(client)s was discharged on %(day)s; no agreement can be added or revised any more.",
             code="client_discharged",
-            params={"client": client, "day": client.discharged_on},
+            params={"client": client, "day": date_text(client.discharged_on)},
         )
 
 
@@ -132,12 +145,17 @@ def agreement_revise(
     effective_date: datetime.date,
     review_interval_days: int,
     next_review_on: datetime.date | None = None,
+    revision_reason: str,
     recorded_by: User,
 ) -> BoundaryAgreement:
-    """Supersede the active version ``agreement`` with the next version of the same chain.
+    """Supersede the active version ``agreement`` with the next version of the same chain, saying why.
 
     The new version is active and unacknowledged: the client acknowledges the terms now in force.
     """
+    if not revision_reason.strip():
+        raise ValidationError(
+            {"revision_reason": ValidationError("Say why the agreement changes.", code="no_reason")}
+        )
     previous = _lock_active(agreement, action="revised")
     _refuse_discharged(previous.client)
     _on_field("effective_date", previous.validate_revision_date, effective_date)
@@ -157,6 +175,7 @@ def agreement_revise(
         review_interval_days=review_interval_days,
         next_review_on=_review_date(effective_date, review_interval_days, next_review_on),
         status=AgreementStatus.ACTIVE,
+        revision_reason=revision_reason.strip(),
         recorded_by=recorded_by,
     )
     revision.full_clean()
@@ -179,30 +198,117 @@ def agreement_end(*, agreement: BoundaryAgreement, ended_on: datetime.date) -> B
 
 
 @transaction.atomic
-def agreement_acknowledge(
-    *, agreement: BoundaryAgreement, acknowledged_on: datetime.date, method: str
-) -> BoundaryAgreement:
-    """Record how and when the client acknowledged the active version ``agreement``.
+def acknowledgement_record(
+    *,
+    client: Client,
+    method: str,
+    acknowledged_on: datetime.date,
+    recorded_by: User,
+    initials: str = "",
+    note: str = "",
+    document: Document | None = None,
+) -> Acknowledgement:
+    """Record the client's acknowledgement of every active agreement version they have now.
 
-    An acknowledgement is recorded once; a later one would hide what the client agreed to and when.
+    On screen: today, with the client's initials and drawn signature; on paper: with the scan of
+    the signed sheet; verbal: with a note. Refused when there is nothing to acknowledge, or when
+    an acknowledgement in force already covers every active version.
     """
-    agreement = _lock_active(agreement, action="acknowledged")
-    if agreement.acknowledged_on is not None:
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    versions = list(BoundaryAgreement.objects.filter(client=client).active().order_by("category"))
+    if not versions:
         raise ValidationError(
-            "The client already acknowledged this version on %(day)s (%(method)s).",
-            code="already_acknowledged",
-            params={
-                "day": agreement.acknowledged_on,
-                "method": agreement.get_acknowledgement_method_display().lower(),
-            },
+            "%(client)s has no active agreement to acknowledge.",
+            code="nothing_to_acknowledge",
+            params={"client": client},
         )
-    _on_field("acknowledged_on", agreement.validate_acknowledgement_date, acknowledged_on)
-    if method not in AcknowledgementMethod.values:
+    covered = set(
+        AcknowledgedVersion.objects.filter(
+            agreement__in=versions, acknowledgement__withdrawn_at__isnull=True
+        ).values_list("agreement_id", flat=True)
+    )
+    if covered >= {version.pk for version in versions}:
         raise ValidationError(
-            {"method": ValidationError("Choose how the client acknowledged it.", code="invalid_method")}
+            "The client has already acknowledged the sheet as it stands.", code="already_acknowledged"
         )
-    agreement.acknowledged_on = acknowledged_on
-    agreement.acknowledgement_method = method
-    agreement.full_clean()
-    agreement.save(update_fields=["acknowledged_on", "acknowledgement_method"])
-    return agreement
+    errors = {}
+    today = timezone.localdate()
+    recorded = max(timezone.localdate(version.created_at) for version in versions)
+    if acknowledged_on > today:
+        errors["acknowledged_on"] = ValidationError(
+            "An acknowledgement date cannot be in the future.", code="in_future"
+        )
+    elif acknowledged_on < recorded:
+        errors["acknowledged_on"] = ValidationError(
+            "The sheet as it stands was recorded on %(day)s: the client cannot have acknowledged it before.",
+            code="before_sheet",
+            params={"day": date_text(recorded)},
+        )
+    if method == AcknowledgementMethod.ON_SCREEN:
+        if not initials.strip():
+            errors["initials"] = ValidationError("The client types their initials.", code="no_initials")
+        if document is None or document.content_type != "image/png":
+            errors["signature"] = ValidationError("The client has not signed.", code="no_signature")
+        if acknowledged_on != today:
+            errors["acknowledged_on"] = ValidationError(
+                "A signature on screen is dated today.", code="not_today"
+            )
+    elif method == AcknowledgementMethod.PAPER:
+        if document is None:
+            errors["scan"] = ValidationError("Attach the scan of the signed sheet.", code="no_scan")
+    elif method == AcknowledgementMethod.VERBAL:
+        if not note.strip():
+            errors["note"] = ValidationError(
+                "Say how the client acknowledged the sheet (when, in whose presence).", code="no_note"
+            )
+        document = None
+    else:
+        errors["method"] = ValidationError(
+            "Choose how the client acknowledged the sheet.", code="invalid_method"
+        )
+    if errors:
+        raise ValidationError(errors)
+    acknowledgement = Acknowledgement.objects.create(
+        client=client,
+        method=method,
+        acknowledged_on=acknowledged_on,
+        initials=initials.strip(),
+        note=note.strip(),
+        recorded_by=recorded_by,
+    )
+    AcknowledgedVersion.objects.bulk_create(
+        AcknowledgedVersion(
+            acknowledgement=acknowledgement, agreement=version, content_hash=version.compute_content_hash()
+        )
+        for version in versions
+    )
+    if document is not None:
+        AcknowledgementDocument.objects.create(
+            acknowledgement=acknowledgement,
+            kind=DocumentKind.SIGNATURE if method == AcknowledgementMethod.ON_SCREEN else DocumentKind.SCAN,
+            content_type=document.content_type,
+            filename=document.filename,
+            size=len(document.data),
+            sha256=document.sha256,
+            data=document.data,
+        )
+    send_records_changed(client)
+    return acknowledgement
+
+
+@transaction.atomic
+def acknowledgement_withdraw(*, acknowledgement: Acknowledgement, by: User, reason: str) -> Acknowledgement:
+    """Withdraw an acknowledgement recorded in error; it stays readable, marked withdrawn."""
+    acknowledgement = Acknowledgement.objects.select_for_update().get(pk=acknowledgement.pk)
+    if acknowledgement.withdrawn_at is not None:
+        raise ValidationError("This acknowledgement was already withdrawn.", code="already_withdrawn")
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": ValidationError("Say why the acknowledgement is withdrawn.", code="no_reason")}
+        )
+    acknowledgement.withdrawn_at = timezone.now()
+    acknowledgement.withdrawn_by = by
+    acknowledgement.withdrawn_reason = reason.strip()
+    acknowledgement.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    send_records_changed(acknowledgement.client)
+    return acknowledgement

@@ -1,3 +1,4 @@
+import base64
 import datetime
 import difflib
 from dataclasses import dataclass
@@ -5,10 +6,12 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,13 +21,20 @@ from accounts.submissions import AlreadySent, already_sent, submitted_once
 from audit.services import record_access
 from boundaries import services
 from boundaries.forms import (
-    AcknowledgementForm,
     AgreementForm,
     AgreementRevisionForm,
     EndAgreementForm,
     NewAgreementCategoryForm,
 )
-from boundaries.models import CORE_CATEGORIES, BoundaryAgreement, Category
+from boundaries.models import (
+    CORE_CATEGORIES,
+    Acknowledgement,
+    AcknowledgementDocument,
+    AgreementWording,
+    BoundaryAgreement,
+    Category,
+    DocumentKind,
+)
 from clients.forms import ClientForm
 from clients.models import Client, ClientStatus
 from clients.scoping import get_owned_or_404, get_visible_or_404
@@ -36,17 +46,37 @@ OTHER_CATEGORIES = [category for category in Category if category not in CORE_CA
 
 @require_http_methods(["GET", "POST"])
 def client_intake(request):
-    """One page, one submit: the client and an agreement per category the therapist fills in."""
+    """One page, one submit: the client and an agreement per category the therapist fills in.
+
+    A page sent with no section filled in is not saved at once: the therapist confirms that the
+    client starts without agreements (the page asks, with a second button).
+    """
     if request.user.role != Role.THERAPIST:
         raise PermissionDenied("Only therapists record intakes.")
     data = request.POST if request.method == "POST" else None
     form = ClientForm(data, practice=request.user.practice)
+    if data is None:
+        # A new intake starts in the code field; a page sent back focuses what it says instead.
+        form.fields["code"].widget.attrs["autofocus"] = True
+    client_valid = data is not None and form.is_valid()
+    wordings = list(AgreementWording.objects.for_user(request.user))
     sections = [
-        AgreementForm(data, prefix=category, category=category, optional=True)
+        AgreementForm(
+            data,
+            prefix=category,
+            category=category,
+            optional=True,
+            # A section left without an effective date takes effect on the intake date.
+            starts_on=form.cleaned_data.get("intake_date") if data is not None else None,
+            wordings=wordings,
+        )
         for category in (*CORE_CATEGORIES, *OTHER_CATEGORIES)
     ]
-    if request.method == "POST" and form.is_valid() and all(section.is_valid() for section in sections):
-        agreements = [section.instance for section in sections if section.has_changed()]
+    valid = client_valid and all(section.is_valid() for section in sections)
+    agreements = [section.instance for section in sections if section.is_filled] if valid else []
+    # Nothing filled in: the page asks first whether the client starts without agreements.
+    confirm_empty = valid and not agreements and not data.get("without_agreements")
+    if valid and not confirm_empty:
         try:
             with submitted_once(request.user, form.submission_token) as receipt:
                 client = services.client_intake(
@@ -59,16 +89,25 @@ def client_intake(request):
             form.add_error(None, exc)
         else:
             count = len(agreements)
-            messages.success(request, f"Client {client.code} added with {count} agreement{pluralize(count)}.")
+            if count:
+                messages.success(
+                    request, f"Client {client.code} added with {count} agreement{pluralize(count)}."
+                )
+            else:
+                messages.success(
+                    request, f"Client {client.code} added without agreements; add them from this page."
+                )
             return redirect(client)
     return render(
         request,
         "clients/intake.html",
         {
             "form": form,
+            "sections": sections,
             "core_sections": sections[: len(CORE_CATEGORIES)],
             "other_sections": sections[len(CORE_CATEGORIES) :],
-            "has_errors": request.method == "POST",
+            "confirm_empty": confirm_empty,
+            "has_errors": bool(form.errors) or any(section.errors for section in sections),
         },
     )
 
@@ -139,6 +178,7 @@ def _changes(previous: BoundaryAgreement, version: BoundaryAgreement) -> list[Ch
 def _render_detail(request, agreement: BoundaryAgreement, *, end_form=None):
     versions = list(
         BoundaryAgreement.objects.for_user(request.user)
+        .with_acknowledgement()
         .filter(chain=agreement.chain)
         .select_related("recorded_by")
         .order_by("version")
@@ -171,10 +211,38 @@ def _render_detail(request, agreement: BoundaryAgreement, *, end_form=None):
 @require_GET
 def agreement_detail(request, pk: int):
     agreement = get_visible_or_404(
-        BoundaryAgreement.objects.select_related("client", "recorded_by"), request.user, pk=pk
+        BoundaryAgreement.objects.select_related("client", "recorded_by").with_acknowledgement(),
+        request.user,
+        pk=pk,
     )
     record_access(request=request, client=agreement.client, object_type="agreement", object_id=agreement.pk)
     return _render_detail(request, agreement)
+
+
+def _sheet_acknowledgement(agreements: list[BoundaryAgreement]) -> dict | None:
+    """The latest acknowledgement in force that covers every agreement of the sheet as printed,
+    with its signature as a data URL (the PDF fetches nothing); None if the sheet has none."""
+    if not agreements:
+        return None
+    ids = {agreement.pk for agreement in agreements}
+    candidates = (
+        Acknowledgement.objects.in_force()
+        .filter(client=agreements[0].client_id, items__agreement__in=ids)
+        .annotate(covered=Count("items", filter=Q(items__agreement__in=ids)))
+        .filter(covered=len(ids))
+        .select_related("document")
+        .defer("document__data")
+        .order_by("-acknowledged_on", "-pk")
+    )
+    acknowledgement = candidates.first()
+    if acknowledgement is None:
+        return None
+    signature = ""
+    document = getattr(acknowledgement, "document", None)
+    if document is not None and document.kind == DocumentKind.SIGNATURE:
+        data = AcknowledgementDocument.objects.values_list("data", flat=True).get(pk=document.pk)
+        signature = "data:image/png;base64," + base64.b64encode(bytes(data)).decode()
+    return {"record": acknowledgement, "document": document, "signature": signature}
 
 
 def _print_context(request, client_pk: int) -> dict:
@@ -186,7 +254,14 @@ def _print_context(request, client_pk: int) -> dict:
         BoundaryAgreement.objects.for_user(request.user).filter(client=client).active(),
         key=lambda agreement: order[agreement.category],
     )
-    return {"client": client, "practice": client.practice, "agreements": agreements}
+    return {
+        "client": client,
+        "practice": client.practice,
+        "agreements": agreements,
+        "acknowledgement": _sheet_acknowledgement(agreements),
+        # In the practice's time zone (PracticeTimezoneMiddleware), as on every other page.
+        "printed_on": timezone.localdate(),
+    }
 
 
 @never_cache
@@ -209,7 +284,9 @@ def agreement_pdf(request, client_pk: int):
     html = render_to_string("boundaries/print.html", {**context, "for_pdf": True}, request=request)
     # The document holds only our own markup and one local stylesheet: fetch nothing else.
     no_fetching = URLFetcher(allowed_protocols=())
-    pdf = HTML(string=html, url_fetcher=no_fetching).write_pdf(
+    # The signature is inlined as a data: URL, which reads nothing from the network or the disk.
+    inline_only = URLFetcher(allowed_protocols=("data",))
+    pdf = HTML(string=html, url_fetcher=inline_only).write_pdf(
         stylesheets=[CSS(filename=finders.find(PRINT_STYLESHEET), url_fetcher=no_fetching)]
     )
     filename = f"agreement-{context['client'].code}.pdf"
@@ -238,7 +315,12 @@ def agreement_add(request, client_pk: int):
         data, available=available, initial={"category": request.GET.get("category", "")}
     )
     chosen = (data or request.GET).get("category")
-    form = AgreementForm(data, category=chosen if chosen in available else available[0])
+    form = AgreementForm(
+        data,
+        category=chosen if chosen in available else available[0],
+        wordings=list(AgreementWording.objects.for_user(request.user)),
+        wording_categories=available,
+    )
     if data is not None and category_form.is_valid() and form.is_valid():
         try:
             with submitted_once(request.user, form.submission_token) as receipt:
@@ -274,7 +356,9 @@ def agreement_revise(request, pk: int):
     if refusal := _refuse_if_discharged(request, agreement.client):
         return refusal
     data = request.POST if request.method == "POST" else None
-    form = AgreementRevisionForm(data, previous=agreement)
+    form = AgreementRevisionForm(
+        data, previous=agreement, wordings=list(AgreementWording.objects.for_user(request.user))
+    )
     if data is not None and form.is_valid():
         try:
             with submitted_once(request.user, form.submission_token) as receipt:
@@ -312,39 +396,7 @@ def agreement_end(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, f"The agreement ended on {date_format(form.cleaned_data['ended_on'], 'j F Y')}."
-            )
+            messages.success(request, f"The agreement ended on {date_format(form.cleaned_data['ended_on'])}.")
             return redirect(agreement)
     messages.error(request, "The agreement was not ended: please correct the end date.")
     return _render_detail(request, agreement, end_form=form)
-
-
-@require_http_methods(["GET", "POST"])
-def agreement_acknowledge(request, pk: int):
-    agreement = get_owned_or_404(BoundaryAgreement.objects.select_related("client"), request.user, pk=pk)
-    if not agreement.is_active:
-        messages.error(request, "Only the active version of an agreement can be acknowledged.")
-        return redirect(agreement)
-    if agreement.is_acknowledged:
-        messages.info(request, "The client's acknowledgement of this version is already recorded.")
-        return redirect(agreement)
-    data = request.POST if request.method == "POST" else None
-    form = AcknowledgementForm(data, agreement=agreement)
-    if data is not None and form.is_valid():
-        try:
-            with submitted_once(request.user, form.submission_token) as receipt:
-                services.agreement_acknowledge(agreement=agreement, **form.cleaned_data)
-                receipt.result_url = agreement.get_absolute_url()
-        except AlreadySent as sent:
-            return already_sent(request, sent, fallback=agreement)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The client's acknowledgement was recorded.")
-            return redirect(agreement)
-    if data is not None:
-        messages.error(
-            request, "The acknowledgement was not recorded: please correct the fields marked below."
-        )
-    return render(request, "boundaries/acknowledge.html", {"agreement": agreement, "form": form})

@@ -12,6 +12,7 @@ import re
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -188,7 +189,7 @@ def test_a_supervision_meeting_from_agenda_to_log(signed_in_page, audit):
     therapist.locator(f"#{flag_item_id}").get_by_role("link", name=flag.get_rule_display()).click()
     history = therapist.locator("section", has=therapist.get_by_role("heading", name=HISTORY))
     expect(history).to_contain_text(COMMENT)
-    expect(history).to_contain_text(f"in the supervision meeting of {starts:%Y-%m-%d}")
+    expect(history).to_contain_text(f"in the supervision meeting of {date_format(starts.date())}")
     expect(history.get_by_role("link", name=re.compile("the supervision meeting of"))).to_have_attribute(
         "href", meeting_url
     )
@@ -204,7 +205,7 @@ def test_a_supervision_meeting_from_agenda_to_log(signed_in_page, audit):
     after = _individual_hours(supervisor)
     assert after == f"{float(before.removesuffix(' h')) + DURATION / 60:.2f} h", (before, after)
     assert after == f"{expected / 60:.2f} h", (after, expected)
-    expect(supervisor.locator(f'a[href="{meeting_url}"]')).to_have_text(f"{starts:%Y-%m-%d}")
+    expect(supervisor.locator(f'a[href="{meeting_url}"]')).to_have_text(date_format(starts.date()))
     audit(supervisor)
 
     # What the database keeps.

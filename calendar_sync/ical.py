@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import icalendar
 import recurring_ical_events
+from django.utils.formats import date_format
 
 # A bigger file than any practice's year of appointments (about 2,500 events is 1 MB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -66,7 +67,7 @@ def _bad_times(event, zone) -> tuple[str, str] | None:
         and type(begins) is type(finishes)
         and _aware(finishes, zone) < _aware(begins, zone)
     ):
-        return f"{_aware(begins, zone):%Y-%m-%d %H:%M}", "It ends before it begins."
+        return date_format(_aware(begins, zone), "DATETIME_FORMAT"), "It ends before it begins."
     return None
 
 
@@ -157,7 +158,9 @@ def parse(
             unreadable.append(Unreadable(uid, "", f"Its times cannot be read: {exc}"))
             continue
         if not all_day and ends_at <= starts_at:
-            unreadable.append(Unreadable(uid, f"{starts_at:%Y-%m-%d %H:%M}", "It ends before it begins."))
+            unreadable.append(
+                Unreadable(uid, date_format(starts_at, "DATETIME_FORMAT"), "It ends before it begins.")
+            )
             continue
         occurrences.append(
             Occurrence(

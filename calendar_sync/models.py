@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Practice
+from common.dates import datetime_text
 from common.history import track_changes
 
 
@@ -60,7 +61,7 @@ class CalendarImport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_source_display()} for {self.therapist} at {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_source_display()} for {self.therapist} at {datetime_text(self.started_at)}"
 
     @property
     def summary(self) -> str:
@@ -128,7 +129,7 @@ class UnmatchedEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.summary or self.uid} at {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.summary or self.uid} at {datetime_text(self.starts_at)}"
 
 
 @track_changes()

@@ -22,6 +22,7 @@ from accounts.security_log import log_event
 from accounts.submissions import AlreadySent, already_sent, submitted_once
 from clients.models import Client, EmergencyAccess
 from common import mail
+from common.dates import datetime_text
 from common.forms import BoundedForm, OnceFormMixin
 
 
@@ -93,7 +94,7 @@ def emergency_access_grant(
             client=client.pk,
             hours=hours,
         )
-        until = timezone.localtime(grant.ends_at).strftime("%Y-%m-%d %H:%M %Z")
+        until = datetime_text(grant.ends_at, zone=True)
         link = settings.SITE_URL.rstrip("/") + reverse("clients:detail", args=[client.pk])
         mail.send(
             subject=f"[Alliance] Emergency access to client {client.code}",

@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 
+from clients.codes import identifying_reason
 from clients.models import Client, ClientStatus
 from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
@@ -35,14 +36,30 @@ class ClientForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("intake_date", timezone.localdate())
         self.fields["code"].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
-        self.fields["code"].help_text = f"Pseudonymous: {practice.client_code_help}; never a name."
+        code_help = practice.client_code_help
+        self.fields["code"].help_text = f"Pseudonymous: {code_help}; never a name or a date of birth."
 
     def clean_code(self):
         code = self.cleaned_data["code"]
-        # The practice's own convention, on top of the model's pseudonymity check; a code kept
-        # from before the practice changed its pattern stays valid.
+        pattern = self.practice.client_code_pattern
+        # A code kept from before a check or the practice's pattern changed stays valid: the
+        # admin's list of codes to correct shows it (clients.views.client_code_review).
         unchanged = self.instance.pk and code == self.instance.code
-        if not unchanged and not re.search(self.practice.client_code_pattern, code):
+        # What identifies the client first, as the more specific message; then the practice's
+        # own convention, on top of the model's format check.
+        if not unchanged and (reason := identifying_reason(code, pattern=pattern)):
+            raise forms.ValidationError(
+                "%(code)s %(reason)s. A client code must not identify the client: use the "
+                "practice's pattern — %(help)s — %(advice)s.",
+                code=reason.code,
+                params={
+                    "code": code,
+                    "reason": reason.text,
+                    "help": self.practice.client_code_help,
+                    "advice": reason.advice,
+                },
+            )
+        if not unchanged and not re.search(pattern, code):
             raise forms.ValidationError(
                 "Use this practice's client codes: %(help)s.",
                 code="pattern",

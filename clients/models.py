@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Practice, Role, User
 from clients.scoping import ScopedQuerySet
+from common.dates import datetime_text
 from common.history import track_changes
 
 # Pseudonymous: capitals, digits and hyphens only, so no name or date of birth fits naturally.
@@ -216,7 +217,7 @@ class EmergencyAccess(models.Model):
         indexes = [models.Index(fields=["therapist", "ends_at"], name="emergency_therapist_ends_idx")]
 
     def __str__(self) -> str:
-        return f"{self.therapist} reads {self.client} until {self.ends_at:%Y-%m-%d %H:%M}"
+        return f"{self.therapist} reads {self.client} until {datetime_text(self.ends_at)}"
 
     def is_current(self, at=None) -> bool:
         at = at or timezone.now()

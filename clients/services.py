@@ -12,6 +12,7 @@ from accounts.security_log import log_event
 from clients.models import Client, ClientStatus
 from clients.signals import archive_obstacles, send_records_changed
 from common import mail
+from common.dates import date_text, datetime_text
 from common.forms import check_version
 
 
@@ -100,10 +101,10 @@ def _notify_archived(client: Client, *, by: User) -> None:
         subject=f"[Alliance] Client {client.code} archived",
         body=(
             f"{by} archived client {client.code} on "
-            f"{timezone.localtime(client.archived_at):%Y-%m-%d %H:%M %Z}.\n\n"
+            f"{datetime_text(client.archived_at, zone=True)}.\n\n"
             f"Reason given: {client.archived_reason}\n\n"
             "The client's records stay readable to you, read-only; the practice admin can restore "
-            f"the client until {timezone.localtime(client.restorable_until()):%Y-%m-%d}.\n\n"
+            f"the client until {date_text(client.restorable_until())}.\n\n"
             f"Open it in Alliance: {link}\n"
         ),
         recipients=recipients,

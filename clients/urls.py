@@ -22,3 +22,9 @@ emergency_urlpatterns = [
         name="emergency_access_revoke",
     ),
 ]
+
+# Served under /practice/ in the practice namespace (config/urls.py), beside the practice's
+# settings, where the admin sets the pattern these codes are checked against.
+practice_urlpatterns = [
+    path("client-codes/", views.client_code_review, name="client_codes"),
+]

@@ -1,4 +1,5 @@
-"""The client's own pages: the list, details, discharge, archive and restore.
+"""The client's own pages: the list, details, discharge, archive and restore; and the practice
+admin's list of client codes to correct.
 
 The pages that read other apps' records about a client (the client page, the timeline, the
 export) stand on the top floor, in ``home/``; the intake, which records the agreements too, in
@@ -6,13 +7,14 @@ export) stand on the top floor, in ``home/``; the intake, which records the agre
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients import services
+from clients.codes import reasons_against
 from clients.forms import ArchiveForm, ClientFilterForm, ClientForm, DischargeForm
 from clients.models import Client
 from clients.scoping import get_owned_or_404, get_visible_or_404
@@ -100,3 +102,24 @@ def client_restore(request, pk):
     else:
         messages.success(request, f"Client {client.code} restored.")
     return redirect(client)
+
+
+@require_http_methods(["GET"])
+def client_code_review(request):
+    """The practice's existing client codes that fail its pattern or look like a name or a date.
+
+    Nothing is changed here: each code is corrected by its client's therapist (``client_edit``).
+    One query reads every client of the practice, archived ones included (their codes stay in
+    the records until the purge); the checks run in Python, microseconds a code.
+    """
+    user = request.user
+    if not user.is_practice_admin or user.practice_id is None:
+        raise PermissionDenied("The client codes to correct are for practice admins.")
+    practice = user.practice
+    clients = Client.objects.for_user(user).select_related("therapist").order_by("code")
+    to_correct = [
+        (client, reasons)
+        for client in clients
+        if (reasons := reasons_against(client.code, practice=practice))
+    ]
+    return render(request, "clients/code_review.html", {"practice": practice, "to_correct": to_correct})

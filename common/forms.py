@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.utils import timezone
 
+from common.dates import date_text, datetime_text, time_text
+
 
 def add_service_errors(form: Form, exc: ValidationError) -> None:
     """Show a service's refusal on ``form``: on each field it names that the form has, else on top."""
@@ -42,7 +44,7 @@ def within_dates(value) -> None:
         raise ValidationError(
             "Enter a date between %(earliest)s and %(latest)s.",
             code="date_out_of_range",
-            params={"earliest": EARLIEST_DATE.isoformat(), "latest": latest_date().isoformat()},
+            params={"earliest": date_text(EARLIEST_DATE), "latest": date_text(latest_date())},
         )
 
 
@@ -135,7 +137,7 @@ def differences(form, current, *, label: str = "") -> list[str]:
         if form.cleaned_data[name] != saved:
             shown = getattr(current, f"get_{name}_display", lambda value=saved: value)()
             if isinstance(shown, datetime.datetime):
-                shown = f"{timezone.localtime(shown):%Y-%m-%d %H:%M}"
+                shown = datetime_text(shown)
             found.append(f"{label}{form.fields[name].label}: {shown or '(empty)'}")
     return found
 
@@ -173,7 +175,7 @@ class VersionFormMixin:
         """Name what ``current`` holds that differs from what was typed (and ``also``, from the
         view: a session's incidents); keep the typing."""
         differing = [*differences(self, current), *also]
-        saved_at = f"{timezone.localtime(current.updated_at):%H:%M}"
+        saved_at = time_text(current.updated_at)
         self.add_error(
             None,
             f"This {what} was changed at {saved_at} (in another tab or by another person) while you were "

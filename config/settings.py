@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     # After the password, nothing but the second factor (or its enrolment) until it is done.
     "accounts.two_factor.TwoFactorMiddleware",
+    # While a client signs on the therapist's screen, nothing but the signing page.
+    "boundaries.middleware.SigningModeMiddleware",
     # A create form sent again lands on what its first send made (accounts/submissions.py).
     "accounts.middleware.SentAgainMiddleware",
     # One access record for every response that showed client data (common/access_trail.py).
@@ -178,6 +180,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
+# One way of writing dates and times everywhere ("3 Dec 2026, 14:30"): config/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 
 STATIC_URL = "static/"

@@ -1,10 +1,12 @@
 """The site's URLs.
 
-Two namespaces are served by more than one floor, so that every page keeps its address while
+Three namespaces are served by more than one floor, so that every page keeps its address while
 its view stands on the floor that may import what it shows: ``clients`` (the client's own pages
-from clients/, the intake from boundaries/, the client page, timeline and export from home/) and
-``accounts`` (sign-in and two-factor from accounts/, emergency access from clients/). The audit
-trail (``audit``) is served from home/, which may read every app's change history.
+from clients/, the intake from boundaries/, the client page, timeline and export from home/),
+``accounts`` (sign-in and two-factor from accounts/, emergency access from clients/) and
+``practice`` (the settings from accounts/, the client codes to correct from clients/, the
+standard agreement wordings from boundaries/). The audit trail (``audit``) is served from home/,
+which may read every app's change history.
 """
 
 from django.conf import settings
@@ -18,6 +20,11 @@ from common import health
 from home import urls as home_urls
 
 accounts_patterns = accounts_urls.urlpatterns + clients_urls.emergency_urlpatterns
+practice_patterns = (
+    accounts_urls.practice_urlpatterns
+    + clients_urls.practice_urlpatterns
+    + boundaries_urls.practice_urlpatterns
+)
 clients_patterns = (
     clients_urls.urlpatterns + boundaries_urls.intake_urlpatterns + home_urls.client_urlpatterns
 )
@@ -31,7 +38,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("calendar/", include("calendar_sync.urls")),
     path("audit/", include((home_urls.audit_urlpatterns, "audit"))),
-    path("practice/", include((accounts_urls.practice_urlpatterns, "practice"))),
+    path("practice/", include((practice_patterns, "practice"))),
     path("admin/", admin.site.urls),
     path("livez", health.livez, name="livez"),
     path("readyz", health.readyz, name="readyz"),

@@ -11,6 +11,7 @@ flags (``close_the_loop``).
 """
 
 import datetime
+import hashlib
 import random
 import zoneinfo
 from dataclasses import dataclass, field
@@ -21,10 +22,15 @@ from django.utils import timezone
 from accounts.models import Practice, Role, SupervisionAssignment, User
 from boundaries.models import (
     CORE_CATEGORIES,
+    AcknowledgedVersion,
+    Acknowledgement,
+    AcknowledgementDocument,
     AcknowledgementMethod,
     AgreementStatus,
+    AgreementWording,
     BoundaryAgreement,
     Category,
+    DocumentKind,
     ProposedBy,
 )
 from clients.models import Client, ClientSetting, ClientStatus
@@ -56,6 +62,7 @@ from demo.cases import (
     RIVERSIDE_ASSIGNMENTS,
     ROUTINE_INCIDENTS,
     SESSION_ADDENDA,
+    STANDARD_WORDINGS,
     THERAPISTS_PER_EXTRA_SUPERVISOR,
     UPCOMING_MEETING,
     IncidentText,
@@ -63,7 +70,9 @@ from demo.cases import (
     PracticeCast,
     Profile,
 )
+from demo.documents import VERBAL_NOTE, documents
 from sessions_log.models import (
+    ATTESTATION,
     LOGGED,
     Addendum,
     Attendance,
@@ -95,6 +104,7 @@ COUNTED = (
     "supervision_assignments",
     "clients",
     "agreements",
+    "acknowledgements",
     "sessions",
     "incidents",
     "addenda",
@@ -122,6 +132,8 @@ class ClientPlan:
     follow_ups: list[FollowUp] = field(default_factory=list)
     # Sessions a scripted incident already happened in: the next one is placed in another.
     used_sessions: set[int] = field(default_factory=set)
+    # The client's acknowledgements of their sheet: (day, method, the versions in force then).
+    acknowledgements: list[tuple[datetime.date, str, list[BoundaryAgreement]]] = field(default_factory=list)
 
     @property
     def scripted(self) -> bool:
@@ -167,7 +179,7 @@ def sign_entries(entries) -> None:
     """Sign the entries ``document`` planned a signature for, once their ids are reserved."""
     for entry in entries:
         if entry.signed_at:
-            entry.mark_signed(by=entry.client.therapist, at=entry.signed_at)
+            entry.mark_signed(by=entry.client.therapist, at=entry.signed_at, attestation=ATTESTATION)
 
 
 class DemoBuilder:
@@ -243,9 +255,16 @@ class DemoBuilder:
 
     def create_practice(self, cast: PracticeCast) -> Practice:
         self.counts["practices"] += 1
-        return Practice.objects.create(
+        practice = Practice.objects.create(
             name=cast.name, time_zone=cast.time_zone, usual_session_minutes=cast.usual_session_minutes
         )
+        # The library of standard wordings its therapists start their agreements from.
+        AgreementWording.objects.bulk_create(
+            AgreementWording(practice=practice, category=category, title=title, terms=terms, position=place)
+            for category, wordings in STANDARD_WORDINGS.items()
+            for place, (title, terms) in enumerate(wordings)
+        )
+        return practice
 
     def create_users(self, practice: Practice, people: list[Person], password: str) -> None:
         users = [
@@ -335,8 +354,32 @@ class DemoBuilder:
                 plan, Category.DUAL_RELATIONSHIP, DRAFT_DUAL_TERMS, "", self.today - 3 * DAY, 90, self.today
             )
             draft.status = AgreementStatus.DRAFT
-            draft.acknowledged_on, draft.acknowledgement_method = None, ""
             plan.agreements[Category.DUAL_RELATIONSHIP] = [draft]
+        self.plan_acknowledgements(plan)
+
+    def plan_acknowledgements(self, plan: ClientPlan) -> None:
+        """The sheet acknowledged (mostly) within ten days of the intake and of each revision."""
+        rng = self.rng
+        last_day = plan.client.discharged_on or self.today
+        versions = [
+            v for chain in plan.agreements.values() for v in chain if v.status != AgreementStatus.DRAFT
+        ]
+        for start in sorted({version.effective_date for version in versions}):
+            if rng.random() >= 0.85:
+                continue
+            day = min(start + rng.randint(0, 10) * DAY, last_day)
+            sheet = [
+                v for v in versions if v.effective_date <= day and not self.superseded_by(versions, v, day)
+            ]
+            method = rng.choices(AcknowledgementMethod.values, weights=(40, 45, 15))[0]
+            plan.acknowledgements.append((day, method, sheet))
+
+    @staticmethod
+    def superseded_by(versions, version, day) -> bool:
+        return any(
+            v.chain == version.chain and version.version < v.version and v.effective_date <= day
+            for v in versions
+        )
 
     def agreement_versions(
         self, plan: ClientPlan, category: str, *, intervals: tuple[int, ...], revision: float
@@ -360,6 +403,7 @@ class DemoBuilder:
                 plan, category, revised_terms, revised_rationale, effective, interval, last_day
             )
             second.chain, second.version, second.supersedes = first.chain, 2, first
+            second.revision_reason = revised_rationale
             first.status = AgreementStatus.SUPERSEDED
             versions.append(second)
         current = versions[-1]
@@ -371,8 +415,6 @@ class DemoBuilder:
         """One version, acknowledged (mostly) within ten days and before ``last_day``."""
         rng = self.rng
         reviews = (self.today - effective).days // interval + 1  # the first review date after today
-        acknowledged = min(effective + rng.randint(0, 10) * DAY, last_day) if rng.random() < 0.85 else None
-        method = rng.choices(AcknowledgementMethod.values, weights=(60, 25, 15))[0] if acknowledged else ""
         return BoundaryAgreement(
             client=plan.client,
             category=category,
@@ -383,8 +425,6 @@ class DemoBuilder:
             review_interval_days=interval,
             next_review_on=effective + reviews * interval * DAY,
             status=AgreementStatus.ACTIVE,
-            acknowledged_on=acknowledged,
-            acknowledgement_method=method,
             recorded_by=plan.therapist,
             created_at=min(utc(effective, 17, 0, plan.zone), self.now(plan)),
         )
@@ -395,6 +435,52 @@ class DemoBuilder:
         BoundaryAgreement.objects.bulk_create([v for v in versions if v.version == 1], batch_size=2000)
         BoundaryAgreement.objects.bulk_create([v for v in versions if v.version > 1], batch_size=2000)
         self.counts["agreements"] += len(versions)
+        planned = [(plan, *acknowledgement) for plan in plans for acknowledgement in plan.acknowledgements]
+        acknowledgements = Acknowledgement.objects.bulk_create(
+            [
+                Acknowledgement(
+                    client=plan.client,
+                    method=method,
+                    acknowledged_on=day,
+                    initials=plan.client.code[:2] if method == AcknowledgementMethod.ON_SCREEN else "",
+                    note=VERBAL_NOTE if method == AcknowledgementMethod.VERBAL else "",
+                    recorded_by=plan.therapist,
+                    recorded_at=min(utc(day, 17, 30, plan.zone), self.now(plan)),
+                )
+                for plan, day, method, _ in planned
+            ],
+            batch_size=2000,
+        )
+        AcknowledgedVersion.objects.bulk_create(
+            [
+                AcknowledgedVersion(
+                    acknowledgement=acknowledgement, agreement=v, content_hash=v.compute_content_hash()
+                )
+                for acknowledgement, (_, _, _, sheet) in zip(acknowledgements, planned, strict=True)
+                for v in sheet
+            ],
+            batch_size=2000,
+        )
+        AcknowledgementDocument.objects.bulk_create(
+            [
+                AcknowledgementDocument(
+                    acknowledgement=acknowledgement,
+                    kind=DocumentKind.SIGNATURE
+                    if acknowledgement.method == AcknowledgementMethod.ON_SCREEN
+                    else DocumentKind.SCAN,
+                    content_type=content_type,
+                    filename="" if content_type == "image/png" else "signed-sheet.pdf",
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    data=data,
+                )
+                for acknowledgement in acknowledgements
+                if acknowledgement.method != AcknowledgementMethod.VERBAL
+                for content_type, data in [documents()[acknowledgement.method]]
+            ],
+            batch_size=500,
+        )
+        self.counts["acknowledgements"] += len(acknowledgements)
 
     def agreement_on(self, plan: ClientPlan, category: str, day: datetime.date) -> BoundaryAgreement | None:
         """The version of the client's agreement in ``category`` that was in force on ``day``."""

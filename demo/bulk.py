@@ -175,6 +175,7 @@ class PracticeFiller:
             plan.agreements[category] = builder.agreement_versions(
                 plan, category, intervals=(90, 180, 365, 365), revision=0.02
             )
+        builder.plan_acknowledgements(plan)
 
     def plan_sessions(self, plan: ClientPlan, count: int) -> None:
         rng, builder = self.rng, self.builder

@@ -940,3 +940,90 @@ UPCOMING_MEETING = (2, 10, ("dr.chen",), "individual", 60)
 COSIGN_FROM_DAYS_AGO = 60
 COSIGNED_UNTIL_DAYS_AGO = 21
 COSIGN_THERAPIST = "dr.patel"
+# Every demo practice's library of standard agreement wordings (practice settings), by category:
+# (title, terms), in the order offered.
+STANDARD_WORDINGS = {
+    Category.TIME: (
+        (
+            "50 minutes, a late start is not made up",
+            "Sessions last 50 minutes and start on time; a late start is not made up at the end.",
+        ),
+        (
+            "48 hours' notice to cancel",
+            "A session cancelled with less than 48 hours' notice is charged, except in illness or an "
+            "emergency.",
+        ),
+        (
+            "Sessions end on time",
+            "Sessions end at the agreed time. Something urgent raised near the end is named, and time is "
+            "planned for it in the next session.",
+        ),
+    ),
+    Category.PHYSICAL: (
+        (
+            "Handshake only",
+            "A handshake at the first and last session only; otherwise no physical contact.",
+        ),
+        (
+            "No physical contact",
+            "No physical contact. If the client is distressed, the therapist offers grounding by voice, "
+            "not touch.",
+        ),
+        (
+            "Seating distance",
+            "The chairs stand about two metres apart; either of us may ask to change the distance, and we "
+            "talk about it when we do.",
+        ),
+    ),
+    Category.DISCLOSURE: (
+        (
+            "Brief, and only when it serves the work",
+            "The therapist shares personal information only briefly and when it serves the client's "
+            "treatment; family, health and relationships are not discussed.",
+        ),
+        (
+            "Personal questions",
+            "The client may ask personal questions; the therapist may decline to answer, says so rather "
+            "than deflecting, and we can explore what the question means.",
+        ),
+    ),
+    Category.DUAL_RELATIONSHIP: (
+        (
+            "Meeting by chance outside",
+            "If we meet outside the practice, the therapist does not greet the client first; the client "
+            "may choose to say hello. Therapy is not discussed outside sessions.",
+        ),
+        (
+            "No other relationship",
+            "No business, social, romantic or online relationship between client and therapist during "
+            "therapy or for two years after it ends.",
+        ),
+        (
+            "Shared acquaintances",
+            "Where client and therapist know the same people, neither discusses the other with them; the "
+            "therapist says so if the overlap grows.",
+        ),
+    ),
+    Category.COMMUNICATION: (
+        (
+            "Contact between sessions",
+            "Between sessions, contact is by the practice phone line or e-mail, to arrange appointments "
+            "only; messages are answered within one working day. In a crisis, the client calls the "
+            "emergency number agreed at intake.",
+        ),
+    ),
+    Category.GIFTS_MONEY: (
+        (
+            "Gifts and fees",
+            "No gifts beyond a token of small value, such as a card. Fees are agreed in writing and "
+            "changed only with a month's notice; no loans, barter or other dealings.",
+        ),
+    ),
+    Category.ONLINE: (
+        (
+            "No social media contact",
+            "The therapist accepts no friend or follow requests from clients and does not search for "
+            "them online; anything either of us comes across by chance is raised in session.",
+        ),
+    ),
+}

@@ -26,7 +26,7 @@ from accounts.models import Role
 from accounts.security_log import log_event
 from audit.models import AccessAction
 from audit.services import record_access
-from boundaries.models import BoundaryAgreement
+from boundaries.models import Acknowledgement, BoundaryAgreement
 from clients.models import Client
 from clients.scoping import get_visible_or_404
 from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
@@ -62,6 +62,7 @@ def client_record(client: Client, user) -> dict:
         return model.objects.for_user(user, archived_entries=True).filter(client=client)
 
     agreements = rows(BoundaryAgreement).order_by("chain", "version")
+    acknowledgements = rows(Acknowledgement).prefetch_related("items").order_by("acknowledged_on", "pk")
     sessions = rows(Session).order_by("scheduled_start", "pk")
     incidents = rows(Incident).order_by("occurred_at", "pk")
     addenda = rows(Addendum).order_by("created_at", "pk")
@@ -82,6 +83,17 @@ def client_record(client: Client, user) -> dict:
     return {
         "client": _fields(client),
         "agreements": [_fields(agreement) for agreement in agreements],
+        # The signature or scan itself stays in Alliance; its hash says which file it was.
+        "acknowledgements": [
+            {
+                **_fields(acknowledgement),
+                "covers": [
+                    {"agreement_id": item.agreement_id, "content_hash": item.content_hash}
+                    for item in acknowledgement.items.all()
+                ],
+            }
+            for acknowledgement in acknowledgements
+        ],
         "sessions": [_fields(session) for session in sessions],
         "incidents": [_fields(incident) for incident in incidents],
         "addenda": [_fields(addendum) for addendum in addenda],
@@ -147,6 +159,7 @@ def client_export_pdf(request, pk):
         "exported_at": timezone.now(),
         "agreements": BoundaryAgreement.objects.for_user(request.user, archived_entries=True)
         .filter(client=client)
+        .with_acknowledgement()
         .select_related("recorded_by")
         .order_by("category", "version"),
         "sessions": Session.objects.for_user(request.user, archived_entries=True)

@@ -34,7 +34,6 @@ from django.db.models.functions import Cast, JSONObject, Lag
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import require_recent_password
@@ -43,6 +42,7 @@ from accounts.security_log import log_event
 from audit.forms import TrailFilterForm, TrailKind
 from audit.models import AccessRecord
 from common.csv_export import csv_response
+from common.dates import date_text, time_text
 from sessions_log.models import EntryStatus, Incident, Session
 from supervision.models import Flag, FlagEvent, FlagEventKind, RuleCode, RuleSetting
 
@@ -103,6 +103,7 @@ PAGES = {
     "incidents_csv": "the incidents (CSV)",
     "home": "the home page",
     "client_list": "the client list",
+    "client_code_review": "the client codes to correct",
     "flag_queue": "the flag queue",
     "practice_dashboard": "the practice dashboard",
     "my_flags": "their flags",
@@ -275,7 +276,7 @@ class Entry:
 
 
 def _day(moment) -> str:
-    return date_format(timezone.localtime(moment), "j M Y") if moment else ""
+    return date_text(moment) if moment else ""
 
 
 def _diffs(history, refs, fields, scope: Q) -> dict[int, tuple[dict, dict | None]]:
@@ -449,7 +450,7 @@ def build_entries(rows, *, practice_id: int) -> list[Entry]:
                     elif name == "require_two_factor_for_all":
                         value = "on" if value else "off"
                     elif isinstance(value, datetime.time):
-                        value = f"{value:%H:%M}"
+                        value = time_text(value)
                     entry.detail.append(f"{PRACTICE_FIELDS[name]} {value}")
         elif kind == TrailKind.ASSIGNMENT:
             assignment = assignments.get(row["t_ref"])
@@ -458,8 +459,8 @@ def build_entries(rows, *, practice_id: int) -> list[Entry]:
                 supervisor = users.get(assignment["supervisor_id"], "a supervisor")
                 therapist = users.get(assignment["therapist_id"], "a therapist")
                 entry.target = f"the supervision of {therapist} by {supervisor}"
-                ends = f" to {assignment['ends_on']:%-d %b %Y}" if assignment["ends_on"] else ""
-                entry.detail.append(f"from {assignment['starts_on']:%-d %b %Y}{ends}")
+                ends = f" to {date_text(assignment['ends_on'])}" if assignment["ends_on"] else ""
+                entry.detail.append(f"from {date_text(assignment['starts_on'])}{ends}")
             else:
                 entry.target = "a supervision assignment"
         entries.append(entry)

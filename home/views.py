@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Role, SupervisionAssignment, User
 from accounts.submissions import AlreadySent, already_sent, submitted_once
 from audit.services import record_access
-from boundaries.models import CORE_CATEGORIES, AgreementStatus, BoundaryAgreement
+from boundaries.models import CORE_CATEGORIES, Acknowledgement, AgreementStatus, BoundaryAgreement
 from clients.forms import ArchiveForm, DischargeForm
 from clients.models import Client
 from clients.scoping import get_owned_or_404, get_visible_or_404
@@ -245,7 +245,9 @@ def client_detail(request, pk):
         Client.objects.select_related("therapist", "practice", "archived_by"), request.user, pk=pk
     )
     record_access(request=request, client=client, object_type="client", object_id=client.pk)
-    agreements = client.agreements.filter(status=AgreementStatus.ACTIVE).order_by("category")
+    agreements = (
+        client.agreements.filter(status=AgreementStatus.ACTIVE).with_acknowledgement().order_by("category")
+    )
     # Meta.ordering does not apply to a GROUP BY query: order explicitly.
     sessions = (
         Session.objects.for_user(request.user)
@@ -268,13 +270,16 @@ def client_detail(request, pk):
         .order_by(F("done_at").asc(nulls_first=True), "due_on", "pk")
     )
     active_categories = {agreement.category for agreement in agreements}
+    acknowledgements = Acknowledgement.objects.for_user(request.user).filter(client=client)[:5]
     return render(
         request,
         "clients/detail.html",
         {
             "client": client,
             "agreements": agreements,
-            "missing_core": [c for c in CORE_CATEGORIES if c not in active_categories],
+            "unacknowledged": [agreement for agreement in agreements if not agreement.is_acknowledged],
+            "acknowledgements": acknowledgements,
+            "missing_core": [c.label for c in CORE_CATEGORIES if c not in active_categories],
             "sessions": sessions,
             "incidents": incidents,
             "flags": flags,

@@ -39,7 +39,7 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
     from django.urls import reverse
 
     from accounts.models import User
-    from boundaries.models import BoundaryAgreement
+    from boundaries.models import Acknowledgement, BoundaryAgreement
     from sessions_log.models import RevisionRequest, Session
     from supervision.models import Flag, Meeting
 
@@ -103,7 +103,30 @@ def demo_pages() -> list[tuple[str, str, str | None]]:
         ),
         ("21-cosignature-queue", reverse("supervision:cosign_queue"), "sup.rivera"),
         ("23-calendar", reverse("calendar_sync:calendar"), "dr.chen"),
+        ("26-wording-library", reverse("practice:wordings"), "admin"),
     ]
+    # The sheet's acknowledgement: one to record, one signed on screen.
+    unacknowledged = next(
+        (
+            agreement.client
+            for agreement in BoundaryAgreement.objects.filter(client__therapist__username="dr.chen")
+            .active()
+            .with_acknowledgement()
+            .select_related("client")
+            .order_by("client__code")
+            if agreement.acknowledged_on is None
+        ),
+        None,
+    )
+    if unacknowledged is not None:
+        pages.append(
+            ("24-acknowledgement", reverse("boundaries:acknowledge", args=[unacknowledged.pk]), "dr.chen")
+        )
+    on_screen = Acknowledgement.objects.filter(
+        client__therapist__username="dr.chen", method="on_screen"
+    ).first()
+    if on_screen is not None:
+        pages.append(("25-acknowledged-on-screen", on_screen.get_absolute_url(), "dr.chen"))
     if upcoming is not None:
         pages.append(("18-meeting-agenda", upcoming.get_absolute_url(), "sup.rivera"))
     if minutes is not None:

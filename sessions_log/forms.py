@@ -13,7 +13,7 @@ from boundaries.models import AgreementStatus, BoundaryAgreement
 from clients.models import Client, ClientSetting
 from common.forms import BoundedForm, OnceFormMixin, VersionFormMixin
 from common.widgets import DateInput
-from sessions_log.models import LOGGED, Addendum, Attendance, Incident, Session, SessionSetting
+from sessions_log.models import ATTESTATION, LOGGED, Addendum, Attendance, Incident, Session, SessionSetting
 from sessions_log.services import FOLLOW_UP, follow_up_owners
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -101,8 +101,26 @@ class FollowUpDoneForm(BoundedForm, forms.Form):
     )
 
 
-def now_to_the_minute() -> datetime.datetime:
-    return timezone.localtime().replace(second=0, microsecond=0)
+class SignForm(forms.Form):
+    """The attestation asked before a session or an incident is signed and locked."""
+
+    attest = forms.BooleanField(
+        label=ATTESTATION,
+        error_messages={
+            "required": f"Tick “{ATTESTATION.rstrip('.')}” to sign and lock the record; nothing was signed."
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    @property
+    def attestation(self) -> str:
+        """The words ticked, as shown beside the box: what the signature keeps (once valid)."""
+        return str(self.fields["attest"].label)
 
 
 class SessionForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm):
@@ -192,7 +210,9 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
     """One incident, inside a session (``in_session=True``) or on its own.
 
     Inside a session, a blank time means the session's start (``default_occurred_at``), so the
-    form can be left as offered and still count as untouched.
+    form can be left as offered and still count as untouched. On its own, the time is always
+    typed: an incident between sessions has no start to fall back on, and the moment of typing is
+    when it was documented, not when it happened.
     """
 
     agreement = AgreementChoiceField(
@@ -238,7 +258,10 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
             "category": {"required": "Choose the category of boundary."},
             "initiated_by": {"required": "Say who initiated it."},
             "provisional_classification": {"required": "Classify it provisionally."},
-            "occurred_at": {"invalid": INVALID_DATETIME, "required": "Say when it happened."},
+            "occurred_at": {
+                "invalid": INVALID_DATETIME,
+                "required": "Say when it happened: the date and time of the incident.",
+            },
             "description": {"required": "Describe what happened, factually."},
             "consulted_on": {"invalid": INVALID_DATE},
         }
@@ -249,10 +272,11 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         client: Client,
         in_session: bool = False,
         default_occurred_at: datetime.datetime | None = None,
+        default_owner_id: int | None = None,
         **kwargs,
     ):
-        if not in_session and (kwargs.get("instance") is None or kwargs["instance"].pk is None):
-            kwargs.setdefault("initial", {"occurred_at": now_to_the_minute()})
+        """``default_owner_id``: the follow-up owner offered (in a session, the session's therapist);
+        the client's therapist if none is given."""
         self.in_session = in_session
         super().__init__(*args, **kwargs)
         self.instance.client = client
@@ -265,7 +289,7 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
             "category", "-version"
         )
         self.fields["follow_up_owner"].queryset = follow_up_owners(client.therapist)
-        self.initial.setdefault("follow_up_owner", client.therapist_id)
+        self.initial.setdefault("follow_up_owner", default_owner_id or client.therapist_id)
         if self.instance.pk is not None:
             self.fields["follow_up"].label = "Another follow-up"
             self.fields[
@@ -274,6 +298,8 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         if in_session:
             self.fields["occurred_at"].required = False
             self.fields["occurred_at"].help_text = "Leave empty for the start of the session."
+        else:
+            self.fields["occurred_at"].help_text = "When the incident itself happened, not when you note it."
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -308,9 +334,11 @@ class IncidentForm(OnceFormMixin, VersionFormMixin, BoundedForm, forms.ModelForm
         return not self.in_session and super().versioned
 
     def has_changed(self) -> bool:
+        """Whether anything was typed: a new incident left as offered (its defaults, such as the
+        harm, the place and the follow-up owner, as rendered) is no entry, and raises no error."""
         if self.instance.pk is not None:
             return super().has_changed()
-        # On an empty form the offered owner is not an entry; anything else typed makes one.
+        # The offered owner is not an entry even when changed: alone, it says nothing happened.
         return any(name != "follow_up_owner" for name in self.changed_data)
 
     def clean_occurred_at(self):

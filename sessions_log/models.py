@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from boundaries.models import Category
 from clients.scoping import ScopedQuerySet
+from common.dates import date_text, datetime_text
 from common.history import track_changes
 
 
@@ -289,6 +290,43 @@ class CoSignableEntry(SignableEntry):
         self.cosign_hash = self.compute_content_hash()
 
 
+# What a therapist confirms when signing a session or an incident; stored, word for word, with
+# each signature (``signature_attestation``), so that a later change of wording leaves the words
+# each entry was signed with.
+ATTESTATION = "I confirm this record is accurate and complete."
+
+
+def attestation_constraint(prefix: str) -> models.CheckConstraint:
+    """Only a signed entry carries an attestation (one signed before they were asked has none)."""
+    return models.CheckConstraint(
+        condition=Q(status=EntryStatus.SIGNED) | Q(signature_attestation=""),
+        name=f"{prefix}_attestation_only_when_signed",
+    )
+
+
+class ClinicalEntry(CoSignableEntry):
+    """A session or an incident: signed with an attestation, co-signed where the therapist needs it.
+
+    The attestation is part of the signature, as its signer and time are: outside the hashed
+    content (entries signed before attestations were asked keep their hashes), and locked with the
+    row by the signed-entry trigger, which protects every column not declared mutable.
+    """
+
+    signature_attestation = models.CharField("attestation", max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def mark_signed(self, *, by, at=None, attestation: str = "") -> None:
+        """Sign with the words the signer confirmed (``ATTESTATION``); the caller saves.
+
+        The services always pass them (and refuse blank ones); rows made in code without them
+        (test factories, the demo data) show as signed before attestations were recorded.
+        """
+        self.signature_attestation = attestation
+        super().mark_signed(by=by, at=at)
+
+
 class SessionQuerySet(ScopedQuerySet):
     practice_path = "client__practice"
     therapist_path = "client__therapist"
@@ -303,7 +341,7 @@ class SessionQuerySet(ScopedQuerySet):
 
 
 @track_changes()
-class Session(CoSignableEntry):
+class Session(ClinicalEntry):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="sessions")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions")
     scheduled_start = models.DateTimeField()
@@ -349,6 +387,7 @@ class Session(CoSignableEntry):
         constraints = [
             *signature_constraints("session"),
             *cosignature_constraints("session"),
+            attestation_constraint("session"),
             models.UniqueConstraint(fields=["submission_token"], name="session_submission_token_unique"),
             # One session per calendar event occurrence and therapist: an import run twice adds nothing.
             models.UniqueConstraint(
@@ -391,7 +430,7 @@ class Session(CoSignableEntry):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} · {timezone.localtime(self.scheduled_start):%Y-%m-%d %H:%M}"
+        return f"{self.client} · {datetime_text(self.scheduled_start)}"
 
     def get_absolute_url(self) -> str:
         return reverse("sessions_log:session_detail", args=[self.pk])
@@ -434,7 +473,7 @@ class IncidentQuerySet(ScopedQuerySet):
 
 
 @track_changes()
-class Incident(CoSignableEntry):
+class Incident(ClinicalEntry):
     """A crossing or violation of a boundary, by either side."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="incidents")
@@ -525,6 +564,7 @@ class Incident(CoSignableEntry):
         constraints = [
             *signature_constraints("incident"),
             *cosignature_constraints("incident"),
+            attestation_constraint("incident"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
             models.CheckConstraint(
                 condition=Q(initiated_by__in=Initiator.values), name="incident_initiator_valid"
@@ -568,9 +608,7 @@ class Incident(CoSignableEntry):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.client} · {self.get_category_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d}"
-        )
+        return f"{self.client} · {self.get_category_display()} · {date_text(self.occurred_at)}"
 
     def get_absolute_url(self) -> str:
         return reverse("sessions_log:incident_detail", args=[self.pk])

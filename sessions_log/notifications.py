@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Practice, User
 from common import mail
+from common.dates import date_text
 from sessions_log.models import FollowUp
 
 
@@ -25,7 +26,7 @@ def _about(follow_up: FollowUp) -> str:
 def notify_follow_up_assigned(follow_up: FollowUp) -> None:
     """Tell an owner who did not set the follow-up themselves that it is theirs."""
     about = _about(follow_up)
-    due = f"{follow_up.due_on:%Y-%m-%d}" if follow_up.due_on else "no date"
+    due = date_text(follow_up.due_on) if follow_up.due_on else "no date"
     mail.send(
         subject=f"[Alliance] A follow-up for you ({about}), due {due}",
         body=(
@@ -62,7 +63,7 @@ def send_follow_up_digest(*, now: datetime.datetime | None = None) -> int:
         if not owner.email:
             continue
         lines = [
-            f"- {_about(follow_up)} · due {follow_up.due_on:%Y-%m-%d} · "
+            f"- {_about(follow_up)} · due {date_text(follow_up.due_on)} · "
             f"{settings.SITE_URL.rstrip('/')}{follow_up.get_absolute_url()}"
             for follow_up in follow_ups
         ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from clients.models import Client, ClientStatus
 from clients.signals import send_records_changed
+from common.dates import datetime_text
 from common.forms import check_version
 from sessions_log import notifications
 from sessions_log.models import (
@@ -37,7 +38,7 @@ FOLLOW_UP = "follow_up"
 
 SESSION_FIELDS = frozenset(Session.editable_fields)
 INCIDENT_FIELDS = frozenset(Incident.editable_fields)
-SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "updated_at"]
+SIGNATURE_FIELDS = ["status", "signed_by", "signed_at", "content_hash", "signature_attestation", "updated_at"]
 
 
 class EntryLocked(ValidationError):
@@ -82,6 +83,16 @@ def _save(instance, *, label: str = "") -> None:
         ) from exc
 
 
+def _attested(attestation: str) -> str:
+    """The words the signer confirmed; no signature goes on without them."""
+    if not attestation.strip():
+        raise ValidationError(
+            "Confirm that the record is accurate and complete to sign it; nothing was signed.",
+            code="attestation_required",
+        )
+    return attestation.strip()
+
+
 def _locked_draft(model, pk: int, *, action: str):
     """The row, locked until the transaction ends; refused if it is already signed."""
     entry = model.objects.select_for_update().get(pk=pk)
@@ -92,7 +103,7 @@ def _locked_draft(model, pk: int, *, action: str):
             params={
                 "entry": model._meta.verbose_name,
                 "signer": entry.signed_by,
-                "when": f"{timezone.localtime(entry.signed_at):%Y-%m-%d %H:%M}",
+                "when": datetime_text(entry.signed_at),
                 "action": action,
             },
         )
@@ -208,9 +219,13 @@ def session_update(
 
 
 @transaction.atomic
-def session_sign(*, session: Session, by: User) -> Session:
-    """Sign and lock the session and every incident logged with it, at one time, by one person."""
+def session_sign(*, session: Session, by: User, attestation: str) -> Session:
+    """Sign and lock the session and every incident logged with it, at one time, by one person.
+
+    ``attestation``: the words the signer confirmed (models.ATTESTATION), kept with each signature.
+    """
     _require_owner(session.client, by)
+    attestation = _attested(attestation)
     locked = _locked_draft(Session, session.pk, action="it cannot be signed again.")
     if locked.attendance == Attendance.PLANNED:
         raise ValidationError(
@@ -219,12 +234,12 @@ def session_sign(*, session: Session, by: User) -> Session:
             code="planned",
         )
     at = timezone.now()
-    locked.mark_signed(by=by, at=at)
+    locked.mark_signed(by=by, at=at, attestation=attestation)
     locked.save(update_fields=SIGNATURE_FIELDS)
     for incident in Incident.objects.select_for_update().filter(
         session=locked, status=EntryStatus.DRAFT, archived_at__isnull=True
     ):
-        incident.mark_signed(by=by, at=at)
+        incident.mark_signed(by=by, at=at, attestation=attestation)
         incident.save(update_fields=SIGNATURE_FIELDS)
     send_records_changed(locked.client)
     return locked
@@ -269,12 +284,13 @@ def incident_update(
 
 
 @transaction.atomic
-def incident_sign(*, incident: Incident, by: User) -> Incident:
-    """Sign and lock an incident logged outside a session."""
+def incident_sign(*, incident: Incident, by: User, attestation: str) -> Incident:
+    """Sign and lock an incident logged outside a session, with the words its signer confirmed."""
     _require_owner(incident.client, by)
+    attestation = _attested(attestation)
     locked = _locked_draft(Incident, incident.pk, action="it cannot be signed again.")
     _refuse_in_session(locked, "sign")
-    locked.mark_signed(by=by)
+    locked.mark_signed(by=by, attestation=attestation)
     locked.save(update_fields=SIGNATURE_FIELDS)
     send_records_changed(locked.client)
     return locked
@@ -394,7 +410,7 @@ def follow_up_complete(*, follow_up: FollowUp, by: User, note: str = "") -> Foll
         raise ValidationError(
             "This follow-up was already marked done on %(when)s.",
             code="already_done",
-            params={"when": f"{timezone.localtime(locked.done_at):%Y-%m-%d %H:%M}"},
+            params={"when": datetime_text(locked.done_at)},
         )
     locked.done_at = timezone.now()
     locked.done_by = by

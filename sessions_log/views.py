@@ -6,7 +6,7 @@ change through ``get_owned_or_404`` (the client's own therapist), so anyone else
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +17,14 @@ from clients.models import Client, ClientStatus
 from clients.scoping import get_owned_or_404, get_visible_or_404
 from common.forms import StaleEdit, add_service_errors, differences
 from sessions_log import services
-from sessions_log.forms import AddendumForm, IncidentForm, IncidentFormSet, SessionForm, entry_data
+from sessions_log.forms import (
+    AddendumForm,
+    IncidentForm,
+    IncidentFormSet,
+    SessionForm,
+    SignForm,
+    entry_data,
+)
 from sessions_log.models import Addendum, FollowUp, Incident, RevisionRequest, Session
 
 INCIDENT_PREFIX = "incidents"
@@ -29,18 +36,6 @@ def _posted(request):
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _with_one_more_incident(data):
-    """The submitted data with room for one more incident form ("Add another incident")."""
-    data = data.copy()
-    key = f"{INCIDENT_PREFIX}-TOTAL_FORMS"
-    try:
-        total = int(data.get(key, ""))
-    except ValueError:
-        return data  # a tampered management form: the formset reports it
-    data[key] = str(min(total + 1, IncidentFormSet.max_num))
-    return data
 
 
 # Sessions
@@ -75,20 +70,29 @@ def session_edit(request, pk):
 
 
 def _session_page(request, *, client: Client, session: Session):
-    """New and edit share one page: the session and its incidents, saved in one submit."""
+    """New and edit share one page: the session and its incidents, saved in one submit.
+
+    "Add another incident" is the page's own (static/js/incident_formset.js, from the formset's
+    empty form): no request, so nothing is validated before the therapist saves. Each extra
+    form left as offered is ignored (``IncidentForm.has_changed``).
+    """
     is_new = session.pk is None
     data = _posted(request)
-    adding_form = data is not None and "add_incident" in data
     form = SessionForm(data, instance=session, client=client, as_scheduled="as_scheduled" in request.GET)
     session_valid = data is not None and form.is_valid()
     formset = IncidentFormSet(
-        _with_one_more_incident(data) if adding_form else data,
+        data,
         instance=session,
         prefix=INCIDENT_PREFIX,
         queryset=Incident.objects.filter(archived_at__isnull=True).order_by("occurred_at", "pk"),
-        form_kwargs={"client": client, "in_session": True, "default_occurred_at": form.session_start()},
+        form_kwargs={
+            "client": client,
+            "in_session": True,
+            "default_occurred_at": form.session_start(),
+            "default_owner_id": session.therapist_id,
+        },
     )
-    if data is not None and not adding_form and formset.is_valid() and session_valid:
+    if data is not None and formset.is_valid() and session_valid:
         deleted = set(formset.deleted_forms)
         new = [entry_data(f) for f in formset.extra_forms if f.has_changed() and f not in deleted]
         try:
@@ -179,6 +183,7 @@ def session_detail(request, pk):
             if session.is_signed
             else "",
             "is_owner": session.client.may_be_changed_by(request.user),
+            "sign_form": SignForm(),
         },
     )
 
@@ -196,8 +201,12 @@ def _revisions(request, **entry):
 @require_POST
 def session_sign(request, pk):
     session = get_owned_or_404(Session.objects.select_related("client"), request.user, pk=pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["attest"]))
+        return redirect(session)
     try:
-        session = services.session_sign(session=session, by=request.user)
+        session = services.session_sign(session=session, by=request.user, attestation=form.attestation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -285,7 +294,11 @@ def incident_detail(request, pk):
         pk=pk,
     )
     record_access(request=request, client=incident.client, object_type="incident", object_id=incident.pk)
-    addenda = Addendum.objects.for_user(request.user).filter(incident=incident).select_related("author")
+    # An incident logged with a session was signed with it: the session's addenda may correct it too.
+    corrects = Q(incident=incident)
+    if incident.session_id is not None:
+        corrects |= Q(session_id=incident.session_id)
+    addenda = Addendum.objects.for_user(request.user).filter(corrects).select_related("author")
     return render(
         request,
         "sessions_log/incident_detail.html",
@@ -298,6 +311,7 @@ def incident_detail(request, pk):
             if incident.is_signed
             else "",
             "is_owner": incident.client.may_be_changed_by(request.user),
+            "sign_form": SignForm(),
         },
     )
 
@@ -305,8 +319,12 @@ def incident_detail(request, pk):
 @require_POST
 def incident_sign(request, pk):
     incident = get_owned_or_404(Incident.objects.select_related("client"), request.user, pk=pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["attest"]))
+        return redirect(incident)
     try:
-        incident = services.incident_sign(incident=incident, by=request.user)
+        incident = services.incident_sign(incident=incident, by=request.user, attestation=form.attestation)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

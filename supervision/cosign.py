@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, SupervisionAssignment, User
+from common.dates import datetime_text
 from sessions_log import services as session_log
 from sessions_log.models import EntryStatus, Incident, RevisionRequest, Session
 
@@ -95,7 +96,7 @@ def _locked_awaiting(entry: Session | Incident, by: User) -> Session | Incident:
             code="cosigned",
             params={
                 "by": locked.cosigned_by,
-                "when": f"{timezone.localtime(locked.cosigned_at):%Y-%m-%d %H:%M}",
+                "when": datetime_text(locked.cosigned_at),
             },
         )
     if not locked.awaits_cosignature:

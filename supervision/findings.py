@@ -39,6 +39,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, Que
 
 from boundaries.models import CORE_CATEGORIES, AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client, ClientStatus
+from common.dates import date_text
 from sessions_log.models import (
     Classification,
     EntryStatus,
@@ -164,7 +165,7 @@ def _today(practice, now: datetime.datetime) -> datetime.date:
 
 
 def _day(practice, moment: datetime.datetime) -> str:
-    return moment.astimezone(_zone(practice)).date().isoformat()
+    return date_text(moment.astimezone(_zone(practice)).date())
 
 
 def _plural(number: int, word: str, plural: str | None = None) -> str:
@@ -443,7 +444,7 @@ def find_follow_up_overdue(
             client_id=client_id,
             follow_up_ids=tuple(pk for pk, _ in follow_ups),
             summary=f"{_plural(len(follow_ups), 'follow-up')} not done, due on "
-            f"{_and([due.isoformat() for _, due in follow_ups])}.",
+            f"{_and([date_text(due) for _, due in follow_ups])}.",
         )
         for (client_id, therapist_id), follow_ups in by_client.items()
     ]
@@ -498,7 +499,7 @@ def find_agreement_review_due(
     by_client = defaultdict(list)
     for client_id, therapist_id, pk, category, review_on in rows:
         by_client[(client_id, therapist_id)].append(
-            (pk, f"{_category(category)} agreement, due {review_on.isoformat()}")
+            (pk, f"{_category(category)} agreement, due {date_text(review_on)}")
         )
     return [
         Finding(
@@ -540,7 +541,7 @@ def find_intake_incomplete(
                 therapist_id=therapist_id,
                 client_id=client_id,
                 conditions=tuple(f"missing:{category}" for category in missing),
-                summary=f"Intake on {intake_date.isoformat()}; no active agreement on "
+                summary=f"Intake on {date_text(intake_date)}; no active agreement on "
                 f"{'; '.join(_category(c) for c in missing)}.",
             )
         )

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from boundaries.models import Category
+from common.dates import datetime_text
 from common.forms import BoundedForm, OnceFormMixin, bound_field
 from common.widgets import DateInput
 from sessions_log.forms import INVALID_DATE, clean_due_on
@@ -65,7 +66,7 @@ def _entry_value(entry) -> str:
 def _entry_label(entry) -> str:
     at = entry.occurred_at if entry._meta.model_name == "incident" else entry.scheduled_start
     kind = f"{entry.get_category_display()} incident" if entry._meta.model_name == "incident" else "Session"
-    return f"{kind} of {timezone.localtime(at):%Y-%m-%d %H:%M}"
+    return f"{kind} of {datetime_text(at)}"
 
 
 class ReturnEntryForm(DecisionForm):

@@ -27,6 +27,7 @@ from audit.models import AccessAction
 from audit.services import record_access
 from clients.scoping import get_visible_or_404
 from common.csv_export import csv_response
+from common.dates import date_text
 from common.forms import add_service_errors
 from sessions_log.services import follow_up_owners
 from supervision import meetings as services
@@ -203,7 +204,7 @@ def _candidate_label(candidate: services.Candidate, names: dict[int, str]) -> st
     if candidate.kind == AgendaKind.REVISION:
         return f"Returned {target.entry._meta.verbose_name} · {target.client.code} · {whose}"
     subject = target.client.code if target.client_id else "caseload"
-    return f"Overdue follow-up · {subject} · due {target.due_on:%Y-%m-%d} · {whose}"
+    return f"Overdue follow-up · {subject} · due {date_text(target.due_on)} · {whose}"
 
 
 def _meeting_page(request, meeting: Meeting, *, bound: dict | None = None, status: int = 200):

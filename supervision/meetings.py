@@ -19,6 +19,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role, SupervisionAssignment, User
+from common.dates import datetime_text
 from sessions_log import services as session_log
 from sessions_log.models import EntryStatus, FollowUp, FollowUpOrigin, RevisionRequest
 from supervision.models import (
@@ -89,7 +90,7 @@ def _locked_draft(meeting: Meeting, by: User) -> Meeting:
         raise ValidationError(
             "The minutes of this meeting were signed on %(when)s and are locked: add an addendum.",
             code="signed",
-            params={"when": f"{timezone.localtime(locked.signed_at):%Y-%m-%d %H:%M}"},
+            params={"when": datetime_text(locked.signed_at)},
         )
     if locked.is_cancelled:
         raise ValidationError("This meeting was cancelled.", code="cancelled")
@@ -367,7 +368,7 @@ def minutes_acknowledge(*, meeting: Meeting, by: User) -> MeetingAttendee:
         raise ValidationError(
             "You acknowledged these minutes on %(when)s.",
             code="already",
-            params={"when": f"{timezone.localtime(attendee.acknowledged_at):%Y-%m-%d %H:%M}"},
+            params={"when": datetime_text(attendee.acknowledged_at)},
         )
     attendee.acknowledged_at = timezone.now()
     attendee.save(update_fields=["acknowledged_at"])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Practice, Role, SupervisionAssignment
 from clients.scoping import ScopedQuerySet
+from common.dates import datetime_text
 from common.history import track_changes
 from sessions_log.models import (
     Classification,
@@ -458,9 +459,7 @@ class Meeting(SignableEntry):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_format_display()} supervision · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
-        )
+        return f"{self.get_format_display()} supervision · {datetime_text(self.starts_at)}"
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:meeting_detail", args=[self.pk])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, SupervisionAssignment, User
 from common import mail
+from common.dates import date_text, datetime_text
 from supervision.models import Flag, FlagEvent, FlagEventKind, FlagStatus, Severity
 
 
@@ -36,7 +37,7 @@ def notify_flag_opened(flag: Flag) -> None:
     """A critical flag goes to the therapist's current supervisors at once."""
     if flag.severity != Severity.CRITICAL:
         return
-    due = timezone.localtime(flag.acknowledge_by).strftime("%Y-%m-%d %H:%M %Z")
+    due = datetime_text(flag.acknowledge_by, zone=True)
     mail.send(
         subject=f"[Alliance] Critical flag: {flag.get_rule_display()} ({_subject_of(flag)})",
         body=(
@@ -65,7 +66,7 @@ def _decision_words(event: FlagEvent) -> str:
     if event.kind == FlagEventKind.RESOLVED:
         # What each follow-up asks stays in Alliance; who and by when is the plan's shape.
         steps = [
-            f"- a follow-up for {item.follow_up.owner}, due {item.follow_up.due_on:%Y-%m-%d}"
+            f"- a follow-up for {item.follow_up.owner}, due {date_text(item.follow_up.due_on)}"
             for item in flag.plan_items.select_related("follow_up__owner").order_by("pk")
         ]
         if steps:
@@ -166,7 +167,7 @@ def send_overdue_digest(*, now=None) -> int:
             continue
         lines = [
             f"- {flag.get_rule_display()} · {_subject_of(flag)} · due "
-            f"{timezone.localtime(flag.acknowledge_by):%Y-%m-%d %H:%M} · {_link(flag)}"
+            f"{datetime_text(flag.acknowledge_by, zone=True)} · {_link(flag)}"
             for flag in flags
         ]
         mail.send(

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.security_log import log_event
+from common.dates import datetime_text
 from sessions_log import services as session_log
 from sessions_log.models import Addendum, Classification, FollowUpOrigin, Incident, Session
 from supervision import notifications
@@ -56,7 +57,7 @@ def _locked(flag: Flag, *, by: User, seen_event: int | None) -> Flag:
             code="closed",
             params={
                 "status": locked.get_status_display().lower(),
-                "when": f"{timezone.localtime(locked.closed_at):%Y-%m-%d %H:%M}",
+                "when": datetime_text(locked.closed_at),
             },
         )
     if seen_event is not None:
@@ -127,7 +128,7 @@ def flag_acknowledge(
         raise ValidationError(
             "This flag was already acknowledged on %(when)s.",
             code="already_acknowledged",
-            params={"when": f"{timezone.localtime(locked.acknowledged_at):%Y-%m-%d %H:%M}"},
+            params={"when": datetime_text(locked.acknowledged_at)},
         )
     at = timezone.now()
     locked.save(update_fields=_looked_at(locked, at))
@@ -405,7 +406,7 @@ def flag_escalate(
         raise ValidationError(
             "This flag was already escalated on %(when)s.",
             code="already_escalated",
-            params={"when": f"{timezone.localtime(locked.escalated_at):%Y-%m-%d %H:%M}"},
+            params={"when": datetime_text(locked.escalated_at)},
         )
     at = timezone.now()
     locked.escalated_at = at

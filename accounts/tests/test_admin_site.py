@@ -378,5 +378,5 @@ def test_user_list_columns_are_named_and_fit(client, riverside, riverside_admin)
     assert [header for header in headers if header] == ["username", "Name", "role", "active", "Last sign-in"]
     assert "Get full name" not in content
     # Short enough for its column: Django's "Dec. 2, 2026, 6:36 p.m." ran off the end of the table.
-    assert "2 Dec 2026 18:36" in content  # the practice's time zone is Europe/London
+    assert "2 Dec 2026, 18:36" in content  # the practice's time zone is Europe/London
     assert "Never" in content  # the supervisor has not signed in yet

@@ -20,4 +20,7 @@ class BoundaryAgreementFactory(factory.django.DjangoModelFactory):
     next_review_on = factory.LazyAttribute(
         lambda a: a.effective_date + datetime.timedelta(days=a.review_interval_days)
     )
+    version = 1
+    # A revision says why (the database requires it); the first version has no reason.
+    revision_reason = factory.LazyAttribute(lambda a: "Revised at the review." if a.version > 1 else "")
     recorded_by = factory.SelfAttribute("client.therapist")

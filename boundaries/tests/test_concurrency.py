@@ -23,6 +23,7 @@ def revision(terms: str) -> dict:
         "effective_date": timezone.localdate().isoformat(),
         "review_interval_days": "90",
         "next_review_on": "",
+        "revision_reason": "Reviewed with the client.",
     }
 
 

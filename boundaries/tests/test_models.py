@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category
+from boundaries.models import AgreementStatus, BoundaryAgreement, Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
 
@@ -75,13 +75,8 @@ def superseded(agreement):
             {"status": AgreementStatus.ENDED, "ended_on": EFFECTIVE - DAY},
             "agreement_ended_after_effective",
         ),
-        ({"acknowledged_on": EFFECTIVE}, "agreement_acknowledgement_complete"),
-        ({"acknowledgement_method": AcknowledgementMethod.SIGNED}, "agreement_acknowledgement_complete"),
-        (
-            {"acknowledged_on": EFFECTIVE, "acknowledgement_method": "email"},
-            "agreement_acknowledgement_complete",
-        ),
-        ({"version": 2}, "agreement_version_links_previous"),
+        ({"revision_reason": "Asked for by the client."}, "agreement_revision_reason"),
+        ({"version": 2, "revision_reason": "Revised."}, "agreement_version_links_previous"),
     ],
     ids=[
         "unknown-category",
@@ -95,9 +90,7 @@ def superseded(agreement):
         "active-with-end-date",
         "superseded-with-end-date",
         "ended-before-effective",
-        "acknowledged-without-method",
-        "method-without-acknowledgement-date",
-        "unknown-acknowledgement-method",
+        "first-version-with-revision-reason",
         "later-version-without-previous",
     ],
 )
@@ -115,10 +108,6 @@ def test_database_refuses_an_invalid_agreement(agreement, changes, constraint):
         {"status": AgreementStatus.ENDED, "ended_on": EFFECTIVE + DAY},
         {"status": AgreementStatus.DRAFT},
         {"status": AgreementStatus.SUPERSEDED},
-        *(
-            {"acknowledged_on": EFFECTIVE, "acknowledgement_method": method}
-            for method in AcknowledgementMethod.values
-        ),
     ],
     ids=[
         "review-on-effective-date",
@@ -127,7 +116,6 @@ def test_database_refuses_an_invalid_agreement(agreement, changes, constraint):
         "ended-with-date",
         "draft",
         "superseded",
-        *(f"acknowledged-{method}" for method in AcknowledgementMethod.values),
     ],
 )
 def test_database_accepts_a_valid_agreement(agreement, changes):
@@ -238,16 +226,3 @@ def test_clean_refuses_a_review_date_before_the_effective_date(client_record):
     )
 
     assert_invalid(agreement, "next_review_on", "review_before_effective")
-
-
-@pytest.mark.parametrize(
-    ("acknowledged_on", "method"),
-    [(EFFECTIVE, ""), (None, AcknowledgementMethod.VERBAL)],
-    ids=["date-without-method", "method-without-date"],
-)
-def test_clean_requires_both_date_and_method_of_acknowledgement(client_record, acknowledged_on, method):
-    agreement = BoundaryAgreementFactory.build(
-        client=client_record, acknowledged_on=acknowledged_on, acknowledgement_method=method
-    )
-
-    assert_invalid(agreement, "acknowledgement_method", "acknowledgement_incomplete")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from boundaries import services
-from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category, ProposedBy
+from boundaries.models import AgreementStatus, BoundaryAgreement, Category, ProposedBy
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientStatus
 
@@ -33,6 +33,7 @@ def revision_fields(owner, today, **overrides):
         "rationale": "The client asked for clarity about lateness.",
         "effective_date": today,
         "review_interval_days": 60,
+        "revision_reason": "Reviewed with the client.",
         "recorded_by": owner,
         **overrides,
     }
@@ -113,17 +114,20 @@ def test_revise_creates_next_version_in_the_chain_and_supersedes_the_old(owner, 
     assert (revision.client, revision.category) == (agreement.client, agreement.category)
     assert revision.next_review_on == today + 60 * DAY
     assert revision.proposed_by == ProposedBy.CLIENT
+    assert revision.revision_reason == "Reviewed with the client."
 
 
-def test_revision_starts_unacknowledged(owner, agreement, today):
-    services.agreement_acknowledge(
-        agreement=agreement, acknowledged_on=today, method=AcknowledgementMethod.SIGNED
-    )
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_revise_without_a_reason_is_refused_and_changes_nothing(owner, agreement, today, reason):
+    fields = revision_fields(owner, today, revision_reason=reason)
 
-    revision = services.agreement_revise(agreement=agreement, **revision_fields(owner, today))
+    with pytest.raises(ValidationError) as excinfo:
+        services.agreement_revise(agreement=agreement, **fields)
 
-    assert revision.acknowledged_on is None
-    assert revision.acknowledgement_method == ""
+    assert error_codes(excinfo) == {"no_reason"}
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ACTIVE
+    assert BoundaryAgreement.objects.count() == 1
 
 
 def test_revise_of_a_superseded_version_is_refused(owner, agreement, today):
@@ -219,62 +223,3 @@ def test_an_agreement_recorded_ahead_may_end_on_its_effective_date(client_record
 
     ahead.refresh_from_db()
     assert ahead.status == AgreementStatus.ENDED
-
-
-# agreement_acknowledge
-
-
-def test_acknowledge_records_date_and_method(agreement, today):
-    services.agreement_acknowledge(
-        agreement=agreement, acknowledged_on=today, method=AcknowledgementMethod.VERBAL
-    )
-
-    agreement.refresh_from_db()
-    assert (agreement.acknowledged_on, agreement.acknowledgement_method) == (
-        today,
-        AcknowledgementMethod.VERBAL,
-    )
-
-
-@pytest.mark.parametrize(
-    ("offset", "code"),
-    [(-31, "acknowledged_before_effective"), (1, "acknowledged_in_future")],
-)
-def test_acknowledge_refuses_dates_before_effective_or_in_the_future(agreement, today, offset, code):
-    with pytest.raises(ValidationError) as excinfo:
-        services.agreement_acknowledge(
-            agreement=agreement, acknowledged_on=today + offset * DAY, method=AcknowledgementMethod.SIGNED
-        )
-
-    assert error_codes(excinfo) == {code}
-    agreement.refresh_from_db()
-    assert agreement.acknowledged_on is None
-
-
-def test_acknowledge_is_recorded_once(agreement, today):
-    services.agreement_acknowledge(
-        agreement=agreement, acknowledged_on=today - DAY, method=AcknowledgementMethod.VERBAL
-    )
-
-    with pytest.raises(ValidationError) as excinfo:
-        services.agreement_acknowledge(
-            agreement=agreement, acknowledged_on=today, method=AcknowledgementMethod.SIGNED
-        )
-
-    assert error_codes(excinfo) == {"already_acknowledged"}
-    agreement.refresh_from_db()
-    assert (agreement.acknowledged_on, agreement.acknowledgement_method) == (
-        today - DAY,
-        AcknowledgementMethod.VERBAL,
-    )
-
-
-def test_acknowledge_of_a_superseded_version_is_refused(owner, agreement, today):
-    services.agreement_revise(agreement=agreement, **revision_fields(owner, today))
-
-    with pytest.raises(ValidationError) as excinfo:
-        services.agreement_acknowledge(
-            agreement=agreement, acknowledged_on=today, method=AcknowledgementMethod.SIGNED
-        )
-
-    assert error_codes(excinfo) == {"not_active"}

@@ -6,10 +6,11 @@ import io
 import pytest
 from django.urls import URLPattern, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from boundaries import urls as boundaries_urls
-from boundaries.models import AcknowledgementMethod, AgreementStatus, BoundaryAgreement, Category, ProposedBy
+from boundaries.models import AgreementStatus, AgreementWording, BoundaryAgreement, Category, ProposedBy
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientStatus
 
@@ -20,7 +21,17 @@ TODAY = timezone.localdate  # called in each test: the date the views see
 
 # Every URL of the app, by who may use it. A new URL without a line here fails test_every_url_is_covered.
 READ_URLS = ["detail", "print", "pdf"]
-CHANGE_URLS = ["revise", "end", "acknowledge", "add"]
+CHANGE_URLS = ["revise", "end", "add"]
+# The acknowledgement's own, covered in test_acknowledgements.py.
+ACKNOWLEDGEMENT_URLS = {
+    "acknowledge",
+    "signing_start",
+    "signing",
+    "signing_leave",
+    "acknowledgement",
+    "acknowledgement_file",
+    "acknowledgement_withdraw",
+}
 CLIENT_URLS = {"add", "print", "pdf"}  # take the client's pk; the others an agreement's
 POST_ONLY = {"end"}
 STRANGERS = ["colleague", "unassigned_supervisor", "ended_supervisor", "other_admin", "other_therapist"]
@@ -60,9 +71,9 @@ def valid_post(name):
             "effective_date": today,
             "review_interval_days": "60",
             "next_review_on": "",
+            "revision_reason": "The client asked for clarity about lateness.",
         },
         "end": {"ended_on": today},
-        "acknowledge": {"acknowledged_on": today, "method": AcknowledgementMethod.SIGNED},
         "add": {
             "category": Category.DISCLOSURE,
             "terms": "The therapist shares nothing personal beyond training and approach.",
@@ -86,7 +97,7 @@ def messages_of(response):
 def test_every_url_is_covered():
     names = {pattern.name for pattern in boundaries_urls.urlpatterns if isinstance(pattern, URLPattern)}
 
-    assert names == set(READ_URLS) | set(CHANGE_URLS)
+    assert names == set(READ_URLS) | set(CHANGE_URLS) | ACKNOWLEDGEMENT_URLS
 
 
 def test_anonymous_is_sent_to_sign_in(client, agreement):
@@ -170,7 +181,7 @@ def test_owner_reads_detail_with_actions(client, owner, agreement):
     assert response.status_code == 200
     assert agreement.terms.encode() in response.content
     assert reverse("boundaries:revise", args=[agreement.pk]).encode() in response.content
-    assert reverse("boundaries:acknowledge", args=[agreement.pk]).encode() in response.content
+    assert reverse("boundaries:acknowledge", args=[agreement.client_id]).encode() in response.content
 
 
 def test_detail_query_count(client, owner, agreement, django_assert_num_queries):
@@ -307,6 +318,7 @@ def test_revise_without_any_change_is_refused(client, owner, agreement):
         "effective_date": agreement.effective_date.isoformat(),
         "review_interval_days": str(agreement.review_interval_days),
         "next_review_on": agreement.next_review_on.isoformat(),
+        "revision_reason": "Reviewed, nothing to change.",
     }
 
     response = client.post(url("revise", agreement), unchanged)
@@ -368,60 +380,6 @@ def test_end_of_an_ended_agreement_is_refused(client, owner, agreement):
     response = client.post(url("end", agreement), {"ended_on": TODAY().isoformat()}, follow=True)
 
     assert "Only the active version of an agreement can be ended." in messages_of(response)
-    assert snapshot() == before
-
-
-# Acknowledge
-
-
-def test_owner_records_acknowledgement(client, owner, agreement):
-    client.force_login(owner)
-    assert client.get(url("acknowledge", agreement)).status_code == 200
-
-    response = client.post(url("acknowledge", agreement), valid_post("acknowledge"), follow=True)
-
-    agreement.refresh_from_db()
-    assert response.redirect_chain == [(agreement.get_absolute_url(), 302)]
-    assert (agreement.acknowledged_on, agreement.acknowledgement_method) == (
-        TODAY(),
-        AcknowledgementMethod.SIGNED,
-    )
-    assert "The client's acknowledgement was recorded." in messages_of(response)
-
-
-@pytest.mark.parametrize(
-    ("changes", "error"),
-    [
-        ({"acknowledged_on": (TODAY() + DAY).isoformat()}, "cannot be in the future"),
-        ({"acknowledged_on": (TODAY() - 31 * DAY).isoformat()}, "before it took effect"),
-        ({"acknowledged_on": "yesterday"}, "Enter a valid date."),
-        ({"method": "telepathy"}, "Select a valid choice."),
-        ({"method": ""}, "Choose how the client acknowledged it."),
-    ],
-)
-def test_acknowledge_refuses_bad_input_with_typed_values(client, owner, agreement, changes, error):
-    client.force_login(owner)
-    before = snapshot()
-    data = {**valid_post("acknowledge"), **changes}
-
-    response = client.post(url("acknowledge", agreement), data)
-
-    assert response.status_code == 200
-    assert error in response.content.decode()
-    assert f'value="{data["acknowledged_on"]}"'.encode() in response.content
-    assert snapshot() == before
-
-
-def test_acknowledged_version_is_not_acknowledged_again(client, owner, agreement):
-    client.force_login(owner)
-    client.post(
-        url("acknowledge", agreement), {**valid_post("acknowledge"), "method": AcknowledgementMethod.VERBAL}
-    )
-    before = snapshot()
-
-    response = client.post(url("acknowledge", agreement), valid_post("acknowledge"))
-
-    assert response.status_code == 302
     assert snapshot() == before
 
 
@@ -524,8 +482,9 @@ def test_print_page_shows_every_active_agreement_and_signature_lines(client, own
 def test_print_query_count(client, owner, agreement, physical, django_assert_num_queries):
     client.force_login(owner)
     # session, user, practice (time zone), the client with practice and therapist, the access record
-    # insert, its active agreements
-    with django_assert_num_queries(6):
+    # insert, its active agreements, the acknowledgement that covers them (and, once one is drawn on
+    # screen, its signature: one more)
+    with django_assert_num_queries(7):
         client.get(url("print", agreement))
 
 
@@ -580,3 +539,175 @@ def test_a_discharged_clients_agreement_can_still_be_ended(client, owner, agreem
 
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ENDED
+
+
+# Revisions say why
+
+
+def test_a_revision_without_a_reason_is_refused_with_everything_typed_kept(client, owner, agreement):
+    client.force_login(owner)
+    before = snapshot()
+
+    response = client.post(url("revise", agreement), {**valid_post("revise"), "revision_reason": "  "})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Say why the agreement changes: the history keeps the reason." in content
+    assert valid_post("revise")["terms"] in content
+    assert snapshot() == before
+
+
+def test_the_history_shows_why_each_version_changed(client, owner, agreement):
+    client.force_login(owner)
+    client.post(url("revise", agreement), valid_post("revise"))
+    revision = BoundaryAgreement.objects.get(chain=agreement.chain, version=2)
+
+    response = client.get(url("detail", revision))
+
+    assert revision.revision_reason == "The client asked for clarity about lateness."
+    content = response.content.decode()
+    assert "Why the agreement changes" not in content  # the form's label, not the page's
+    assert "Why it changed" in content
+    assert content.count("The client asked for clarity about lateness.") == 2  # this version, and its history
+
+
+# Review dates
+
+
+@pytest.mark.parametrize("name", ["add", "revise"])
+def test_a_review_date_that_has_passed_is_refused(client, owner, agreement, name):
+    client.force_login(owner)
+    before = snapshot()
+    data = {
+        **valid_post(name),
+        "effective_date": agreement.effective_date.isoformat(),
+        "next_review_on": (TODAY() - DAY).isoformat(),
+    }
+
+    response = client.post(url(name, agreement), data)
+
+    assert response.status_code == 200
+    assert "The review date has passed: choose a date from today on." in response.content.decode()
+    assert snapshot() == before
+
+
+# Standard wordings
+
+
+@pytest.fixture
+def wordings(practice, other_practice):
+    return [
+        AgreementWording.objects.create(
+            practice=practice,
+            category=Category.TIME,
+            title="Fifty minutes",
+            terms="Sessions last 50 minutes.",
+        ),
+        AgreementWording.objects.create(
+            practice=practice, category=Category.DISCLOSURE, title="Brief", terms="Shared only briefly."
+        ),
+        AgreementWording.objects.create(
+            practice=practice, category=Category.ONLINE, title="No social media", terms="No friend requests."
+        ),
+        AgreementWording.objects.create(
+            practice=other_practice, category=Category.ONLINE, title="Elsewhere", terms="Not offered here."
+        ),
+    ]
+
+
+def test_revise_offers_the_wordings_of_its_category(client, owner, agreement, wordings):
+    client.force_login(owner)
+
+    response = client.get(url("revise", agreement))
+
+    field = response.context["form"].fields["wording"]
+    assert [label for value, label in field.choices if value] == ["Fifty minutes"]
+    assert "js/agreement_form.js" in response.content.decode()
+
+
+def test_add_offers_the_wordings_of_the_open_categories_grouped(client, owner, agreement, wordings):
+    client.force_login(owner)
+
+    response = client.get(url("add", agreement))
+
+    choices = response.context["form"].fields["wording"].choices
+    assert choices[1:] == [
+        ("Self-disclosure", [(str(wordings[1].pk), "Brief")]),
+        ("Online and social media", [(str(wordings[2].pk), "No social media")]),
+    ]  # time is taken; another practice's wording is not offered
+    assert '<optgroup label="Self-disclosure">' in response.content.decode()
+
+
+def test_add_from_a_wording_with_the_terms_left_empty(client, owner, agreement, wordings):
+    client.force_login(owner)
+
+    client.post(url("add", agreement), {**valid_post("add"), "terms": "", "wording": str(wordings[1].pk)})
+
+    added = BoundaryAgreement.objects.get(client=agreement.client, category=Category.DISCLOSURE)
+    assert added.terms == "Shared only briefly."
+
+
+def test_add_refuses_a_wording_of_another_category_keeping_the_typing(client, owner, agreement, wordings):
+    client.force_login(owner)
+    before = snapshot()
+
+    response = client.post(url("add", agreement), {**valid_post("add"), "wording": str(wordings[2].pk)})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert (
+        "“No social media” is a wording for online and social media; choose one for self-disclosure."
+        in content
+    )
+    assert valid_post("add")["terms"] in content
+    assert snapshot() == before
+
+
+def test_revise_from_a_wording_with_the_terms_emptied(client, owner, agreement, wordings):
+    client.force_login(owner)
+
+    client.post(
+        url("revise", agreement), {**valid_post("revise"), "terms": "", "wording": str(wordings[0].pk)}
+    )
+
+    assert (
+        BoundaryAgreement.objects.get(chain=agreement.chain, version=2).terms == "Sessions last 50 minutes."
+    )
+
+
+# The printed sheet
+
+
+def test_print_shows_the_print_date_each_version_and_the_running_header_sources(client, owner, agreement):
+    client.force_login(owner)
+    client.post(url("revise", agreement), valid_post("revise"))
+
+    response = client.get(url("print", agreement))
+
+    content = " ".join(response.content.decode().split())
+    assert f'Printed <span class="printed-on">{date_format(TODAY())}</span>' in content
+    assert "<dt>Version</dt> <dd> 2 </dd>" in content
+    assert '<strong class="client-code">RS-0001</strong>' in content
+    # The acknowledgement, once recorded, comes just before the signatures.
+    assert "boundaries/includes/print_acknowledgement.html" in [t.name for t in response.templates]
+
+
+def test_every_pdf_page_names_the_client_the_page_and_the_print_date(client, owner, client_record):
+    for category in Category.values:
+        BoundaryAgreementFactory(
+            client=client_record,
+            category=category,
+            effective_date=TODAY() - 30 * DAY,
+            terms=" ".join(["Sessions and contact follow the agreed frame in every circumstance."] * 12),
+        )
+    client.force_login(owner)
+
+    response = client.get(reverse("boundaries:pdf", args=[client_record.pk]))
+
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert f"RS-0001 · page {number} of {len(pages)}" in text
+        assert f"Printed {date_format(TODAY())}" in text
+    # The signature lines are never alone on a page: the client's code is on theirs.
+    assert "Signatures" in pages[-1] and "Client RS-0001" in pages[-1]

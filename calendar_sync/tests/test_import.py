@@ -329,7 +329,7 @@ def test_an_unreadable_event_is_reported_and_the_others_imported(owner, client_r
 
     assert planned(owner) == [("RS-0001", "2026-11-04 09:00", "09:50")]
     assert result.errors == [
-        {"uid": "backwards@x", "when": "2026-11-03 09:00", "reason": "It ends before it begins."}
+        {"uid": "backwards@x", "when": "3 Nov 2026, 09:00", "reason": "It ends before it begins."}
     ]
 
 

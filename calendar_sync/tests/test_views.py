@@ -106,7 +106,7 @@ def test_a_planned_session_is_logged_as_scheduled_in_one_click_and_never_signed_
     home = client.get(reverse("home")).context["worklists"]["to_log"]
     assert home.items == [session]
 
-    sign = client.post(reverse("sessions_log:session_sign", args=[session.pk]))
+    sign = client.post(reverse("sessions_log:session_sign", args=[session.pk]), {"attest": "on"})
     assert sign.status_code == 302
     session.refresh_from_db()
     assert not session.is_signed

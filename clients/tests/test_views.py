@@ -57,9 +57,10 @@ class TestDetailAndAccess:
         FlagFactory(client=client_record)
         client.force_login(owner)
         # session, user, practice, client with therapist and practice, the access record insert,
-        # active agreements, recent sessions with incident counts, recent incidents, every flag
-        # with its plan size, follow-ups with their owners
-        with django_assert_num_queries(10):
+        # active agreements (with their acknowledgement), recent sessions with incident counts,
+        # recent incidents, every flag with its plan size, follow-ups with their owners, the latest
+        # acknowledgements of the sheet
+        with django_assert_num_queries(11):
             response = client.get(reverse("clients:detail", args=[client_record.pk]))
         assert response.status_code == 200
 
@@ -204,9 +205,10 @@ def test_client_detail_query_count_does_not_grow(
     history(client_record, scale)
     client.force_login(owner)
     # session, user, practice, client with therapist and practice, the access record insert,
-    # active agreements, recent sessions with incident counts, recent incidents, every flag
-    # with its plan size, follow-ups with their owners
-    with django_assert_num_queries(10):
+    # active agreements (with their acknowledgement), recent sessions with incident counts,
+    # recent incidents, every flag with its plan size, follow-ups with their owners, the latest
+    # acknowledgements of the sheet
+    with django_assert_num_queries(11):
         response = client.get(reverse("clients:detail", args=[client_record.pk]))
     assert len(response.context["flags"]) == scale
 

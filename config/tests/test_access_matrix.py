@@ -38,7 +38,9 @@ from accounts.tests.factories import (
 )
 from audit.middleware import LIST_PAGES
 from audit.models import AccessRecord
-from boundaries.models import BoundaryAgreement
+from boundaries.documents import Document
+from boundaries.models import Acknowledgement, AgreementWording, BoundaryAgreement
+from boundaries.services import acknowledgement_record
 from boundaries.tests.factories import BoundaryAgreementFactory
 from calendar_sync.models import CalendarFeed, CalendarImport, EventDecision, FeedToken, UnmatchedEvent
 from clients.models import Client, EmergencyAccess
@@ -69,11 +71,13 @@ VISITORS = (*READERS, *STRANGERS, "anonymous")
 @dataclass(frozen=True)
 class Entry:
     """What a URL is about: ``about`` names the owner's object its arguments point at (None: no
-    object); ``public`` pages are open to anonymous visitors; ``readers`` may GET it with success."""
+    object); ``public`` pages are open to anonymous visitors; ``readers`` may GET it with success;
+    ``client_data``: the object holds client data, so that reading it leaves an access record."""
 
     about: str | None = None
     public: bool = False
     readers: tuple[str, ...] = READERS
+    client_data: bool = True
 
 
 ANY_SIGNED_IN = (*READERS, *STRANGERS)
@@ -118,7 +122,15 @@ SPEC: dict[str, Entry] = {
     "boundaries:detail": Entry(about="agreement"),
     "boundaries:revise": Entry(about="agreement", readers=("owner",)),
     "boundaries:end": Entry(about="agreement", readers=()),
-    "boundaries:acknowledge": Entry(about="agreement", readers=("owner",)),
+    # The client's acknowledgement of the sheet: recorded by their therapist, read like the client.
+    "boundaries:acknowledge": Entry(about="client", readers=("owner",)),
+    "boundaries:signing_start": Entry(about="client", readers=()),
+    # Outside the signing mode the owner is sent to the acknowledgement page.
+    "boundaries:signing": Entry(about="client", readers=("owner",)),
+    "boundaries:signing_leave": Entry(about="client", readers=()),
+    "boundaries:acknowledgement": Entry(about="acknowledgement"),
+    "boundaries:acknowledgement_file": Entry(about="acknowledgement"),
+    "boundaries:acknowledgement_withdraw": Entry(about="acknowledgement", readers=()),
     "boundaries:add": Entry(about="client", readers=("owner",)),
     "boundaries:print": Entry(about="client"),
     "boundaries:pdf": Entry(about="client"),
@@ -198,6 +210,13 @@ SPEC: dict[str, Entry] = {
     "audit:trail_csv": Entry(readers=("admin", "other_admin")),
     # Each admin edits their own practice's settings; the page names no object.
     "practice:settings": Entry(readers=("admin", "other_admin")),
+    # Each admin's list of their own practice's client codes to correct.
+    "practice:client_codes": Entry(readers=("admin", "other_admin")),
+    # The practice's standard agreement wordings: its admin's alone; no client data in them.
+    "practice:wordings": Entry(readers=("admin", "other_admin")),
+    "practice:wording_new": Entry(readers=("admin", "other_admin")),
+    "practice:wording_edit": Entry(about="wording", readers=("admin",), client_data=False),
+    "practice:wording_delete": Entry(about="wording", readers=(), client_data=False),
     "livez": Entry(public=True, readers=ANY_SIGNED_IN),
     "readyz": Entry(public=True, readers=ANY_SIGNED_IN),
     "favicon": Entry(public=True, readers=ANY_SIGNED_IN),
@@ -216,7 +235,9 @@ PAYLOAD = {
     "review_interval_days": "90",
     "ended_on": "2026-01-02",
     "acknowledged_on": "2026-01-02",
-    "acknowledgement_method": "verbal",
+    "method": "verbal",
+    "initials": "ZZ",
+    "password": "not-the-password",
     "category": "time",
     "text": "Written by a stranger",
     "reason": "A stranger's reason",
@@ -229,6 +250,7 @@ PAYLOAD = {
     "due_on": "2030-01-01",
     "flags": "1",
     "enabled": "",
+    "attest": "on",
 }
 
 
@@ -328,6 +350,7 @@ def build_world() -> dict:
         reason="No client code in its title or description.",
     )
     CalendarFeed.objects.create(therapist=owner, url="https://calendar.example.com/owner.ics", set_by=admin)
+    agreement = BoundaryAgreementFactory(client=client_record)
     return {
         **people,
         "unmatched_event": unmatched,
@@ -336,7 +359,20 @@ def build_world() -> dict:
         "failed_mail": ProcrastinateJob.objects.get(pk=failed_mail(client_record.practice_id)),
         "grant": grant,
         "client": client_record,
-        "agreement": BoundaryAgreementFactory(client=client_record),
+        "agreement": agreement,
+        "wording": AgreementWording.objects.create(
+            practice=client_record.practice,
+            category="time",
+            title="Fifty minutes",
+            terms="Sessions last 50 minutes and start on time.",
+        ),
+        "acknowledgement": acknowledgement_record(
+            client=client_record,
+            method="paper",
+            acknowledged_on=timezone.localdate(),
+            recorded_by=owner,
+            document=Document(content_type="application/pdf", data=b"%PDF-1.4\n%%EOF\n", filename="s.pdf"),
+        ),
         "session": signed_session,
         "draft_session": SessionFactory(client=client_record),
         "incident": incident,
@@ -403,6 +439,8 @@ def database_state() -> str:
         SupervisionAssignment,
         Client,
         BoundaryAgreement,
+        Acknowledgement,
+        AgreementWording,
         Session,
         Incident,
         Addendum,
@@ -460,7 +498,7 @@ def test_access(client, world, name, visitor):
         assert database_state() == before
     elif visitor in entry.readers:
         assert got.status_code in (200, 301, 302), (name, visitor, got.status_code)
-        if got.status_code == 200 and (entry.about is not None or name in LIST_PAGES):
+        if got.status_code == 200 and (entry.about is not None and entry.client_data or name in LIST_PAGES):
             # Whatever shows client data leaves one access record, however the view is written.
             assert recorded == 1, (name, visitor, recorded)
     else:

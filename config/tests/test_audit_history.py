@@ -14,7 +14,7 @@ from boundaries.models import BoundaryAgreement
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client
 from sessions_log import services as sessions_services
-from sessions_log.models import Addendum, Classification, Incident, Session
+from sessions_log.models import ATTESTATION, Addendum, Classification, Incident, Session
 from sessions_log.tests.factories import AddendumFactory, IncidentFactory, SessionFactory
 from supervision import services as supervision_services
 from supervision.models import Flag, FlagEvent
@@ -85,7 +85,7 @@ class TestChangesAreRecorded:
         IncidentFactory(client=client_record, session=session, occurred_at=session.actual_start)
         client.force_login(owner)
 
-        client.post(reverse("sessions_log:session_sign", args=[session.pk]))
+        client.post(reverse("sessions_log:session_sign", args=[session.pk]), {"attest": "on"})
 
         session_event = session.history.get(pgh_label="update")
         incident_event = history(Incident).objects.get(session=session, pgh_label="update")
@@ -196,7 +196,7 @@ class TestSignedEntriesAreImmutable:
 
     def test_a_signed_session_cannot_be_updated_nor_deleted(self, owner, client_record):
         session = SessionFactory(client=client_record)
-        sessions_services.session_sign(session=session, by=owner)
+        sessions_services.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
         with pytest.raises(ProgrammingError, match="is locked and cannot be updated"), transaction.atomic():
             Session.objects.filter(pk=session.pk).update(attendance="late")

@@ -7,6 +7,7 @@ land on the one result.
 """
 
 import dataclasses
+import datetime
 import re
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
-from boundaries.models import BoundaryAgreement, Category
+from boundaries.models import Acknowledgement, AgreementWording, BoundaryAgreement, Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import Client, EmergencyAccess
 from config.tests.concurrency import start
@@ -68,14 +69,24 @@ CASES = {
     "revision": Case(
         "owner",
         lambda w: reverse("boundaries:revise", args=[w["agreement"].pk]),
-        lambda w: {"terms": "Forty-five minutes from now on."},
+        lambda w: {"terms": "Forty-five minutes from now on.", "revision_reason": "Asked for by the client."},
         lambda: BoundaryAgreement.objects.count(),
+    ),
+    "standard wording": Case(
+        "admin",
+        lambda w: reverse("practice:wording_new"),
+        lambda w: {"category": Category.TIME, "title": "Fifty minutes", "terms": "Sessions last 50 minutes."},
+        lambda: AgreementWording.objects.count(),
     ),
     "acknowledgement": Case(
         "owner",
-        lambda w: reverse("boundaries:acknowledge", args=[w["agreement"].pk]),
-        lambda w: {"acknowledged_on": timezone.localdate().isoformat(), "method": "verbal"},
-        lambda: BoundaryAgreement.objects.filter(acknowledged_on__isnull=False).count(),
+        lambda w: reverse("boundaries:acknowledge", args=[w["client"].pk]),
+        lambda w: {
+            "acknowledged_on": timezone.localdate().isoformat(),
+            "method": "verbal",
+            "note": "Read aloud.",
+        },
+        lambda: Acknowledgement.objects.count(),
     ),
     "session": Case(
         "owner",
@@ -91,6 +102,8 @@ CASES = {
             "category": Category.TIME,
             "initiated_by": "client",
             "provisional_classification": "crossing",
+            # Outside a session, when it happened is always typed (the form offers no time).
+            "occurred_at": f"{timezone.localtime() - datetime.timedelta(hours=1):%Y-%m-%dT%H:%M}",
         },
         lambda: Incident.objects.count(),
     ),

@@ -103,7 +103,7 @@ class FormParser(HTMLParser):
             self.form = None
         elif tag == "select":
             self.select = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self.textarea is not None:  # None: a textarea outside any form
             # A browser drops the one newline that follows <textarea>.
             self.textarea.value = self.textarea.value.removeprefix("\n")
             self.textarea = None

@@ -105,7 +105,8 @@ def test_signing_in_another_tab_keeps_what_this_tab_typed(client, owner, client_
     client.force_login(owner)
     url = reverse("sessions_log:incident_edit", args=[incident.pk])
     tab = opened(client, url)
-    assert client.post(reverse("sessions_log:incident_sign", args=[incident.pk])).status_code == 302
+    signing = client.post(reverse("sessions_log:incident_sign", args=[incident.pk]), {"attest": "on"})
+    assert signing.status_code == 302
 
     late = client.post(url, {**tab, "description": "Typed before the signature."})
 

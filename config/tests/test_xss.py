@@ -25,13 +25,14 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from accounts.tests.factories import (
+    PASSWORD,
     PracticeAdminFactory,
     PracticeFactory,
     SupervisionAssignmentFactory,
     TherapistFactory,
 )
 from accounts.tests.reauth import confirm_password
-from boundaries.models import AgreementStatus, BoundaryAgreement, Category
+from boundaries.models import Acknowledgement, AgreementStatus, BoundaryAgreement, Category
 from clients.models import Client
 from sessions_log.models import Incident, Session
 from supervision.models import Flag, FlagEvent, RuleCode
@@ -131,7 +132,8 @@ def intake_data() -> dict:
             f"{category}-terms": payload(f"{category}-terms") if core else "",
             f"{category}-proposed_by": "jointly",
             f"{category}-rationale": payload(f"{category}-rationale") if core else "",
-            f"{category}-effective_date": today,
+            # Left empty as offered: the intake date.
+            f"{category}-effective_date": "",
             f"{category}-review_interval_days": "90",
             f"{category}-next_review_on": "",
         }
@@ -207,7 +209,12 @@ def write_everything(client, owner, supervisor, admin) -> dict:
     posted(
         client.post(
             reverse("boundaries:revise", args=[time_v1.pk]),
-            {"terms": payload("revise-terms"), "rationale": payload("revise-rationale"), **agreement_form},
+            {
+                "terms": payload("revise-terms"),
+                "rationale": payload("revise-rationale"),
+                "revision_reason": payload("revise-reason"),
+                **agreement_form,
+            },
         )
     )
     # A session with an incident, and an incident on its own, both signed, each with an addendum.
@@ -229,7 +236,7 @@ def write_everything(client, owner, supervisor, admin) -> dict:
     posted(client.post(reverse("sessions_log:session_new", args=[record.pk]), session_form))
     session = Session.objects.get(client=record)
     draft_pages = [client.get(reverse("sessions_log:session_edit", args=[session.pk]))]
-    posted(client.post(reverse("sessions_log:session_sign", args=[session.pk])))
+    posted(client.post(reverse("sessions_log:session_sign", args=[session.pk]), {"attest": "on"}))
     posted(
         client.post(
             reverse("sessions_log:incident_new", args=[record.pk]),
@@ -242,7 +249,7 @@ def write_everything(client, owner, supervisor, admin) -> dict:
     )
     incident = Incident.objects.get(client=record, session__isnull=True)
     draft_pages.append(client.get(reverse("sessions_log:incident_edit", args=[incident.pk])))
-    posted(client.post(reverse("sessions_log:incident_sign", args=[incident.pk])))
+    posted(client.post(reverse("sessions_log:incident_sign", args=[incident.pk]), {"attest": "on"}))
     for name, entry in (("session", session), ("incident", incident)):
         posted(
             client.post(
@@ -275,6 +282,13 @@ def write_everything(client, owner, supervisor, admin) -> dict:
         client.post(
             reverse("supervision:flag_dismiss", args=[other_flag.pk]),
             {"comment": payload("flag-dismiss"), "seen_event": seen(other_flag)},
+        )
+    )
+    # A standard wording of the practice, which the agreement forms offer.
+    posted(
+        client.post(
+            reverse("practice:wording_new"),
+            {"category": "time", "title": payload("wording-title"), "terms": payload("wording-terms")},
         )
     )
     return {
@@ -332,17 +346,35 @@ def test_agreement_pages(client, written):
 
     assert_safe(
         client.get(written["time_v2"].get_absolute_url()),
-        shows=["revise-terms", "revise-rationale", "time-rationale"],
+        shows=["revise-terms", "revise-rationale", "revise-reason", "time-rationale"],
     )
     assert_safe(client.get(written["time_v1"].get_absolute_url()), shows=["time-terms"])
     assert_safe(
-        client.get(reverse("boundaries:revise", args=[written["time_v2"].pk])), shows=["revise-terms"]
+        client.get(reverse("boundaries:revise", args=[written["time_v2"].pk])),
+        shows=["revise-terms", "wording-title", "wording-terms"],
     )
-    assert_safe(client.get(reverse("boundaries:acknowledge", args=[written["time_v2"].pk])))
+    assert_safe(client.get(reverse("clients:intake")), shows=["wording-title", "wording-terms"])
+    assert_safe(client.get(reverse("boundaries:acknowledge", args=[record.pk])))
+    # The signing mode shows the client every term in force, as text.
+    client.post(reverse("boundaries:signing_start", args=[record.pk]))
+    assert_safe(client.get(reverse("boundaries:signing", args=[record.pk])), shows=ACTIVE_TERMS)
+    client.post(reverse("boundaries:signing_leave", args=[record.pk]), {"password": PASSWORD})
+    # A verbal acknowledgement's note, as typed, on its page and on the printed sheet.
+    note = {"method": "verbal", "acknowledged_on": timezone.localdate().isoformat()}
+    posted(
+        client.post(
+            reverse("boundaries:acknowledge", args=[record.pk]), {**note, "note": payload("ack-note")}
+        )
+    )
+    acknowledgement = Acknowledgement.objects.get(client=record)
+    assert_safe(client.get(acknowledgement.get_absolute_url()), shows=["ack-note"])
+    assert_safe(client.get(reverse("boundaries:print", args=[record.pk])), shows=["ack-note"])
     assert_safe(client.get(reverse("boundaries:print", args=[record.pk])), shows=ACTIVE_TERMS)
     text = pdf_text(client.get(reverse("boundaries:pdf", args=[record.pk])))
     # Shown as text: had it been markup, the script and the image would not be in the text.
     assert in_pdf("revise-terms", text)
+    client.force_login(written["admin"])
+    assert_safe(client.get(reverse("practice:wordings")), shows=["wording-title", "wording-terms"])
 
 
 def test_session_and_incident_pages(client, written):

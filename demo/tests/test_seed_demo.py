@@ -4,6 +4,7 @@ The rule checks are small ORM restatements of DESIGN §4 with the default thresh
 they also pin where each rule fires, so ordinary demo data does not drown the scripted cases.
 """
 
+import base64
 import datetime
 import io
 import re
@@ -12,6 +13,7 @@ from collections import defaultdict
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -19,7 +21,17 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Practice, Role, SupervisionAssignment, User
-from boundaries.models import CORE_CATEGORIES, AgreementStatus, BoundaryAgreement, Category
+from boundaries.documents import read_scan, read_signature
+from boundaries.models import (
+    CORE_CATEGORIES,
+    Acknowledgement,
+    AcknowledgementDocument,
+    AcknowledgementMethod,
+    AgreementStatus,
+    BoundaryAgreement,
+    Category,
+    DocumentKind,
+)
 from clients.models import CLIENT_CODE_PATTERN, Client, ClientStatus
 from demo import seed as demo
 from demo.seed import DEMO_PASSWORD, PracticeSize, seed_demo
@@ -265,9 +277,27 @@ class TestDemoData:
         for revision in revisions:
             assert revision.supersedes.status == AgreementStatus.SUPERSEDED
             assert revision.supersedes.chain == revision.chain
-        assert BoundaryAgreement.objects.filter(acknowledged_on__isnull=False).exists()
-        assert BoundaryAgreement.objects.filter(acknowledged_on__isnull=True).exists()
+        assert all(revision.revision_reason for revision in revisions)
+        current = BoundaryAgreement.objects.active().with_acknowledgement()
+        assert current.filter(acknowledged_on__isnull=False).exists()
+        assert current.filter(acknowledged_on__isnull=True).exists()
         assert set(BoundaryAgreement.objects.values_list("category", flat=True)) == set(Category.values)
+
+    def test_acknowledgements_cover_the_sheet_with_real_files(self):
+        acknowledgements = Acknowledgement.objects.prefetch_related("items__agreement")
+        assert {a.method for a in acknowledgements} == set(AcknowledgementMethod.values)
+        for acknowledgement in acknowledgements:
+            assert acknowledgement.items.exists()
+            for item in acknowledgement.items.all():
+                assert item.content_hash == item.agreement.compute_content_hash()
+        for document in AcknowledgementDocument.objects.all()[:5]:
+            if document.kind == DocumentKind.SIGNATURE:
+                read_signature("data:image/png;base64," + base64.b64encode(bytes(document.data)).decode())
+            else:
+                upload = SimpleUploadedFile(
+                    "scan.pdf", bytes(document.data), content_type=document.content_type
+                )
+                read_scan(upload)
 
     def test_sessions_are_mostly_attended_and_signed_with_recent_drafts(self):
         sessions = Session.objects.all()

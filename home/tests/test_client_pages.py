@@ -101,3 +101,16 @@ def test_detail_lists_recent_sessions_newest_first(client, owner, client_record)
 
     starts = [s.scheduled_start for s in response.context["sessions"]]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_the_missing_core_categories_are_named_in_one_sentence(client, owner, client_record):
+    BoundaryAgreementFactory(client=client_record, category=Category.TIME)
+    client.force_login(owner)
+
+    response = client.get(client_record.get_absolute_url())
+
+    text = " ".join(response.content.decode().split())
+    assert (
+        "No active agreement yet for: Physical contact and space, Self-disclosure, "
+        "Dual or multiple relationships." in text
+    )

@@ -184,6 +184,7 @@ class TestJson:
             effective_date=timezone.localdate(),
             review_interval_days=agreement.review_interval_days,
             next_review_on=None,
+            revision_reason="The session length changed.",
         )
         client.force_login(owner)
         confirm(client, client_record)
@@ -269,10 +270,10 @@ def test_json_export_queries(client, owner, client_record, record, django_assert
     confirm(client, client_record)
 
     # The session, the user, the user's practice (its time zone), the client; its agreements,
-    # sessions, incidents, addenda, follow-ups, revision requests and flags; the flags' events,
-    # incidents, sessions, agreements, follow-ups and plan items; the access record. However
-    # many records the client has.
-    with django_assert_num_queries(18):
+    # acknowledgements (and, when there are any, the versions each covers), sessions, incidents,
+    # addenda, follow-ups, revision requests and flags; the flags' events, incidents, sessions,
+    # agreements, follow-ups and plan items; the access record. However many records the client has.
+    with django_assert_num_queries(19):
         response = client.get(reverse("clients:export_json", args=[client_record.pk]))
 
     assert response.status_code == 200

@@ -14,6 +14,7 @@ from audit.models import AccessAction
 from audit.tests.factories import AccessRecordFactory
 from clients.tests.factories import ClientFactory
 from sessions_log import services as session_log
+from sessions_log.models import ATTESTATION
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
 from supervision import services as supervision
 from supervision.models import Outcome, RuleCode
@@ -66,7 +67,7 @@ def trail(owner, colleague, supervisor, client_record, other_therapist):
 @pytest.fixture
 def signed_session(owner, client_record):
     session = on_3_november(client_record)
-    return session_log.session_sign(session=session, by=owner)
+    return session_log.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
 
 @pytest.fixture
@@ -123,7 +124,9 @@ def test_a_signature_reads_as_a_sentence_with_a_link(client, admin, owner, signe
 
 
 def test_a_signed_incident_is_listed_once(client, admin, owner, client_record):
-    incident = session_log.incident_sign(incident=IncidentFactory(client=client_record), by=owner)
+    incident = session_log.incident_sign(
+        incident=IncidentFactory(client=client_record), by=owner, attestation=ATTESTATION
+    )
     client.force_login(admin)
 
     response = client.get(reverse("audit:trail"), {"kind": "signed"})

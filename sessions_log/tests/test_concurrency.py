@@ -28,7 +28,7 @@ def test_two_signatures_at_once_sign_once_and_the_other_is_refused(owner, client
     # Both requests find the session a draft, then queue on its row lock.
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
-        racers = start(lambda browser=browser: browser.post(url) for browser in browsers)
+        racers = start(lambda browser=browser: browser.post(url, {"attest": "on"}) for browser in browsers)
         wait_until_blocked(racers)
     responses = [racer.outcome() for racer in racers]
 

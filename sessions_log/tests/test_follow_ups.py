@@ -8,11 +8,12 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.tests.factories import PracticeAdminFactory
 from boundaries.models import Category
 from sessions_log import services
-from sessions_log.models import FollowUp, FollowUpOrigin, Incident
+from sessions_log.models import ATTESTATION, FollowUp, FollowUpOrigin, Incident
 from sessions_log.notifications import send_follow_up_digest
 from sessions_log.services import FOLLOW_UP
 from sessions_log.tests.factories import FollowUpFactory
@@ -98,7 +99,7 @@ def test_a_follow_up_for_the_supervisor_is_mailed_to_them_through_the_queue(
     follow_up = FollowUp.objects.get()
     assert message.to == [supervisor.email]
     assert client_record.code in message.subject
-    assert f"{follow_up.due_on:%Y-%m-%d}" in message.subject
+    assert date_format(follow_up.due_on) in message.subject
     assert follow_up.get_absolute_url() in message.body
     assert ACTION not in message.body and ACTION not in message.subject
 
@@ -197,7 +198,7 @@ def test_completing_the_follow_up_of_a_signed_incident_leaves_the_incident_locke
     owner, client_record
 ):
     incident = services.incident_create(client=client_record, by=owner, data=incident_data(follow_up=spec()))
-    incident = services.incident_sign(incident=incident, by=owner)
+    incident = services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
     before = Incident.objects.filter(pk=incident.pk).values().get()
 
     services.follow_up_complete(follow_up=incident.follow_ups.get(), by=owner, note="Discussed.")
@@ -259,7 +260,7 @@ def test_the_digest_sends_one_mail_per_owner_listing_their_late_follow_ups(
     assert to_owner.subject == "[Alliance] 2 follow-ups past due"
     site = settings.SITE_URL.rstrip("/")
     assert [line for line in to_owner.body.splitlines() if line.startswith("- ")] == [
-        f"- client {client_record.code} · due {f.due_on:%Y-%m-%d} · {site}{f.get_absolute_url()}"
+        f"- client {client_record.code} · due {date_format(f.due_on)} · {site}{f.get_absolute_url()}"
         for f in mine
     ]
     assert to_supervisor.subject == "[Alliance] 1 follow-up past due"

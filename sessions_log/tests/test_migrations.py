@@ -15,7 +15,7 @@ import zoneinfo
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -40,10 +40,17 @@ def migrate(targets):
     return MigrationExecutor(connection).migrate(targets).apps
 
 
-# The columns added since: the co-signature, and where a session came from in the calendar.
+# The columns added since: the co-signature, where a session came from in the calendar, and the
+# attestation kept with a signature.
 ADDED_SINCE = {
-    Incident: COSIGNATURE_FIELDS,
-    Session: (*COSIGNATURE_FIELDS, "calendar_uid", "calendar_recurrence_id", "calendar_cancelled_at"),
+    Incident: (*COSIGNATURE_FIELDS, "signature_attestation"),
+    Session: (
+        *COSIGNATURE_FIELDS,
+        "calendar_uid",
+        "calendar_recurrence_id",
+        "calendar_cancelled_at",
+        "signature_attestation",
+    ),
 }
 
 
@@ -55,7 +62,7 @@ def current(model):
 def incident_rows() -> dict:
     """Every incident's columns, those of the old schema only."""
     fields = Incident._meta.concrete_fields
-    columns = [field.attname for field in fields if field.name not in COSIGNATURE_FIELDS]
+    columns = [field.attname for field in fields if field.name not in ADDED_SINCE[Incident]]
     return {row["id"]: row for row in Incident.objects.values(*columns)}
 
 
@@ -287,3 +294,83 @@ class TestOnOldRows:
         assert not back.get_model("sessions_log", "RevisionRequest").objects.exists()
         events = back.get_model("supervision", "FlagEvent").objects
         assert events.get(pk=migrated.events["revised incident"].pk).comment
+
+
+# The attestation (sessions_log 0010): a column added to tables whose signed rows are locked.
+
+BEFORE_ATTESTATION = [("sessions_log", "0009_calendar_sessions")]
+AFTER_ATTESTATION = [("sessions_log", "0010_signature_attestation")]
+
+
+def all_rows() -> dict:
+    """Every session's and incident's columns, without the attestation."""
+    return {
+        model._meta.model_name: list(
+            model.objects.order_by("pk").values(
+                *[
+                    field.attname
+                    for field in model._meta.concrete_fields
+                    if field.name != "signature_attestation"
+                ]
+            )
+        )
+        for model in (Incident, Session)
+    }
+
+
+@pytest.fixture(scope="class")
+def attested(django_db_setup, django_db_blocker):
+    """Signed and draft entries of before the attestation, migrated to it; with their rows before."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        apps = migrate(BEFORE_ATTESTATION)
+        Session_, Incident_ = (apps.get_model("sessions_log", name) for name in ("Session", "Incident"))
+        client = ClientFactory()
+        now = timezone.now()
+        session = Session_.objects.create(
+            client_id=client.pk,
+            therapist_id=client.therapist_id,
+            scheduled_start=now - 2 * DAY,
+            scheduled_end=now - 2 * DAY + datetime.timedelta(minutes=50),
+            attendance="no_show",
+            documented_at=now - DAY,
+        )
+        entries = [session]
+        for _ in range(2):
+            entries.append(
+                Incident_.objects.create(
+                    client_id=client.pk,
+                    session_id=session.pk,
+                    category="time",
+                    initiated_by="client",
+                    provisional_classification="crossing",
+                    occurred_at=now - 2 * DAY,
+                    documented_at=now - DAY,
+                    description="The client asked to run over.",
+                )
+            )
+        for entry in entries[:2]:  # the session and one incident signed, one incident a draft
+            sign(entry, client.therapist)
+        rows = SimpleNamespace(before=all_rows(), signatures_before=signatures())
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        migrate(AFTER_ATTESTATION)
+        yield rows
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+class TestAttestationOnOldRows:
+    def test_no_row_is_updated_and_every_signature_holds(self, attested):
+        assert all_rows() == attested.before
+        assert set(attested.signatures_before.values()) == {True}
+        assert signatures() == attested.signatures_before
+
+    def test_entries_signed_before_keep_a_blank_attestation(self, attested):
+        assert set(Session.objects.values_list("signature_attestation", flat=True)) == {""}
+        assert set(Incident.objects.values_list("signature_attestation", flat=True)) == {""}
+
+    def test_the_lock_covers_the_new_column_of_a_signed_row(self, attested):
+        signed_session = Session.objects.get(status=EntryStatus.SIGNED)
+
+        with pytest.raises(ProgrammingError, match="is locked and cannot be updated"), transaction.atomic():
+            Session.objects.filter(pk=signed_session.pk).update(signature_attestation="Attested later.")

@@ -6,7 +6,7 @@ import zoneinfo
 import pgtrigger
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, ProgrammingError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from boundaries.models import Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.tests.factories import ClientFactory
 from sessions_log.models import (
+    ATTESTATION,
     Addendum,
     Attendance,
     Classification,
@@ -160,6 +161,29 @@ def test_mark_signed_without_a_time_signs_now(client_record, owner, kind):
     entry.mark_signed(by=owner)
 
     assert before <= entry.signed_at <= timezone.now()
+
+
+@by_entry
+def test_the_attestation_is_kept_with_the_signature_and_locked_with_it(client_record, owner, kind):
+    entry = ENTRY_FACTORIES[kind](client=client_record)
+    entry.mark_signed(by=owner, attestation=ATTESTATION)
+    entry.save()
+
+    with pytest.raises(ProgrammingError, match="is locked and cannot be updated"), transaction.atomic():
+        type(entry).objects.filter(pk=entry.pk).update(signature_attestation="Something else.")
+
+    stored = type(entry).objects.get(pk=entry.pk)
+    assert stored.signature_attestation == ATTESTATION
+    # Outside the hashed content, as the signer and the time are: the hash is unchanged by it.
+    assert stored.signature_intact is True
+
+
+@by_entry
+def test_database_refuses_an_attestation_on_a_draft(client_record, kind):
+    entry = ENTRY_FACTORIES[kind](client=client_record)
+
+    with pytest.raises(IntegrityError, match=f"{kind}_attestation_only_when_signed"), transaction.atomic():
+        type(entry).objects.filter(pk=entry.pk).update(signature_attestation=ATTESTATION)
 
 
 @by_entry

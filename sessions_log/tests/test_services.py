@@ -11,7 +11,15 @@ from boundaries.models import Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientStatus
 from sessions_log import services
-from sessions_log.models import Addendum, Attendance, EntryStatus, Incident, Session, SessionSetting
+from sessions_log.models import (
+    ATTESTATION,
+    Addendum,
+    Attendance,
+    EntryStatus,
+    Incident,
+    Session,
+    SessionSetting,
+)
 from sessions_log.tests.factories import IncidentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +60,7 @@ def session(client_record):
 
 @pytest.fixture
 def signed_session(session, owner):
-    return services.session_sign(session=session, by=owner)
+    return services.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
 
 @pytest.fixture
@@ -129,7 +137,7 @@ class TestSessionSign:
     def test_signs_the_session_and_all_its_incidents_at_once(self, owner, session):
         incidents = IncidentFactory.create_batch(2, client=session.client, session=session)
 
-        signed = services.session_sign(session=session, by=owner)
+        signed = services.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
         stored = Session.objects.get(pk=session.pk)
         assert stored.status == EntryStatus.SIGNED
@@ -146,11 +154,33 @@ class TestSessionSign:
             )
             assert incident.content_hash == incident.compute_content_hash()
 
+    def test_keeps_the_attestation_with_the_signature_of_the_session_and_its_incidents(self, owner, session):
+        incident = IncidentFactory(client=session.client, session=session)
+
+        services.session_sign(session=session, by=owner, attestation=ATTESTATION)
+
+        session.refresh_from_db()
+        incident.refresh_from_db()
+        assert session.signature_attestation == incident.signature_attestation == ATTESTATION
+        # Beside the signature, not in the hashed content: the hash is the content's alone.
+        assert session.content_hash == session.compute_content_hash()
+
+    @pytest.mark.parametrize("attestation", ["", "   "])
+    def test_refuses_to_sign_without_an_attestation(self, owner, session, attestation):
+        incident = IncidentFactory(client=session.client, session=session)
+        before = (row(Session, session.pk), row(Incident, incident.pk))
+
+        with pytest.raises(ValidationError) as excinfo:
+            services.session_sign(session=session, by=owner, attestation=attestation)
+
+        assert excinfo.value.code == "attestation_required"
+        assert (row(Session, session.pk), row(Incident, incident.pk)) == before
+
     def test_refuses_an_already_signed_session(self, owner, signed_session):
         before = row(Session, signed_session.pk)
 
         with pytest.raises(services.EntryLocked) as excinfo:
-            services.session_sign(session=signed_session, by=owner)
+            services.session_sign(session=signed_session, by=owner, attestation=ATTESTATION)
 
         assert excinfo.value.code == "signed"
         assert "is locked" in excinfo.value.messages[0]
@@ -158,14 +188,14 @@ class TestSessionSign:
 
     def test_refuses_a_stale_copy_whose_row_is_signed(self, owner, session):
         stale = Session.objects.get(pk=session.pk)
-        services.session_sign(session=session, by=owner)
+        services.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
         with pytest.raises(services.EntryLocked):
-            services.session_sign(session=stale, by=owner)
+            services.session_sign(session=stale, by=owner, attestation=ATTESTATION)
 
     def test_refuses_anyone_but_the_clients_therapist(self, supervisor, session):
         with pytest.raises(PermissionDenied):
-            services.session_sign(session=session, by=supervisor)
+            services.session_sign(session=session, by=supervisor, attestation=ATTESTATION)
         session.refresh_from_db()
         assert session.status == EntryStatus.DRAFT
 
@@ -218,7 +248,7 @@ class TestSessionUpdate:
             removed_incidents=[removed.pk],
         )
 
-        services.session_sign(session=session, by=owner)
+        services.session_sign(session=session, by=owner, attestation=ATTESTATION)
 
         removed.refresh_from_db()
         assert removed.status == EntryStatus.DRAFT
@@ -238,7 +268,7 @@ class TestSessionUpdate:
         # The page was opened before the session was signed elsewhere: the row decides.
         stale = Session.objects.get(pk=session.pk)
         incident = IncidentFactory(client=session.client, session=session)
-        services.session_sign(session=session, by=owner)
+        services.session_sign(session=session, by=owner, attestation=ATTESTATION)
         before = (row(Session, session.pk), row(Incident, incident.pk))
 
         with pytest.raises(services.EntryLocked):
@@ -278,13 +308,25 @@ class TestIncidentOutsideSession:
         assert incident.status == EntryStatus.DRAFT
 
         services.incident_update(incident=incident, by=owner, data={"description": "Clarified."})
-        signed = services.incident_sign(incident=incident, by=owner)
+        signed = services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
 
         incident.refresh_from_db()
         assert incident.description == "Clarified."
         assert incident.status == EntryStatus.SIGNED
         assert incident.signed_at == signed.signed_at
         assert incident.content_hash == incident.compute_content_hash()
+
+    def test_sign_keeps_the_attestation_and_refuses_without_one(self, owner, incident):
+        before = row(Incident, incident.pk)
+        with pytest.raises(ValidationError) as excinfo:
+            services.incident_sign(incident=incident, by=owner, attestation="")
+        assert excinfo.value.code == "attestation_required"
+        assert row(Incident, incident.pk) == before
+
+        services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
+
+        incident.refresh_from_db()
+        assert (incident.status, incident.signature_attestation) == (EntryStatus.SIGNED, ATTESTATION)
 
     def test_discharged_client_still_gets_incidents(self, owner, client_record):
         client_record.status = ClientStatus.DISCHARGED
@@ -297,7 +339,7 @@ class TestIncidentOutsideSession:
 
     def test_update_refuses_a_signed_incident_and_leaves_the_row_unchanged(self, owner, incident):
         stale = Incident.objects.get(pk=incident.pk)
-        services.incident_sign(incident=incident, by=owner)
+        services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
         before = row(Incident, incident.pk)
 
         with pytest.raises(services.EntryLocked):
@@ -306,7 +348,7 @@ class TestIncidentOutsideSession:
         assert row(Incident, incident.pk) == before
 
     def test_sign_refuses_a_second_signature(self, owner, incident):
-        services.incident_sign(incident=incident, by=owner)
+        services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
         first = Incident.objects.values("signed_by", "signed_at", "content_hash").get(pk=incident.pk)
 
         # An hour later, so that a second signature written over the first would show in signed_at.
@@ -314,7 +356,7 @@ class TestIncidentOutsideSession:
             time_machine.travel(timezone.now() + datetime.timedelta(hours=1)),
             pytest.raises(services.EntryLocked),
         ):
-            services.incident_sign(incident=incident, by=owner)
+            services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
 
         assert first["signed_by"] == owner.pk and first["signed_at"] is not None
         assert Incident.objects.values("signed_by", "signed_at", "content_hash").get(pk=incident.pk) == first
@@ -323,7 +365,7 @@ class TestIncidentOutsideSession:
         incident = IncidentFactory(client=session.client, session=session)
 
         with pytest.raises(ValidationError, match="with the session") as excinfo:
-            services.incident_sign(incident=incident, by=owner)
+            services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
         assert excinfo.value.code == "in_session"
         with pytest.raises(ValidationError, match="with the session"):
             services.incident_update(incident=incident, by=owner, data={"description": "Changed."})
@@ -352,7 +394,7 @@ class TestAddendum:
         assert timezone.now() - addendum.created_at < datetime.timedelta(minutes=1)
 
     def test_adds_an_addendum_to_a_signed_incident(self, owner, incident):
-        services.incident_sign(incident=incident, by=owner)
+        services.incident_sign(incident=incident, by=owner, attestation=ATTESTATION)
 
         addendum = services.addendum_add(entry=incident, by=owner, text="More.", reason="Remembered later.")
 

@@ -10,12 +10,15 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from accounts.models import User
 from boundaries.models import Category
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.models import ClientSetting, ClientStatus
 from clients.tests.factories import ClientFactory
+from config.tests.test_fuzz import FormParser, forms_of
 from sessions_log import urls as sessions_log_urls
 from sessions_log.models import (
+    ATTESTATION,
     Addendum,
     Attendance,
     EntryStatus,
@@ -34,6 +37,10 @@ START = datetime.datetime(2025, 5, 5, 10, 0, tzinfo=LONDON)
 MINUTE = datetime.timedelta(minutes=1)
 STRANGERS = ["colleague", "unassigned_supervisor", "ended_supervisor", "other_admin", "other_therapist"]
 READERS = ["owner", "supervisor", "admin"]
+ATTESTED = {"attest": "on"}  # the sign form's box ticked
+REFUSED_UNATTESTED = (
+    "Tick “I confirm this record is accurate and complete” to sign and lock the record; nothing was signed."
+)
 
 
 def local(value: datetime.datetime) -> str:
@@ -84,6 +91,36 @@ def session_data(*, incidents=(), initial=0, **overrides) -> dict:
 
 def message_texts(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+INCIDENT_TEMPLATE = re.compile(r'<template id="incident-template">(.*?)</template>', re.DOTALL)
+
+
+def as_offered(response, *, added: int = 0, typed: dict[int, dict] | None = None) -> dict[str, str]:
+    """What the session page sends, left as it renders, after ``added`` clicks on "Add another
+    incident": each a copy of the page's <template> with ``__prefix__`` numbered, as the script
+    (static/js/incident_formset.js) makes it. ``typed``: fields typed into incident forms, by index.
+    """
+    path = response.wsgi_request.path
+    [form] = [form for form in forms_of(response, path) if "incidents-TOTAL_FORMS" in form.fields]
+    data = form.data()
+    template = INCIDENT_TEMPLATE.search(response.content.decode()).group(1)
+    total = int(data["incidents-TOTAL_FORMS"])
+    for index in range(total, total + added):
+        parser = FormParser(path)
+        parser.feed(f'<form method="post">{template.replace("__prefix__", str(index))}</form>')
+        data |= parser.forms[0].data()
+    data["incidents-TOTAL_FORMS"] = str(total + added)
+    for index, fields in (typed or {}).items():
+        data |= {f"incidents-{index}-{name}": value for name, value in fields.items()}
+    return data
+
+
+def form_errors(response) -> object:
+    """The errors of a re-rendered session page, for an assertion's message."""
+    if response.context is None:
+        return None
+    return response.context["form"].errors, response.context["formset"].errors
 
 
 def snapshot() -> list:
@@ -237,18 +274,71 @@ class TestLogSession:
         assert list(form.fields["follow_up_owner"].queryset) == [owner]
         assert form.initial["follow_up_owner"] == owner.pk
 
-    def test_add_another_incident_rerenders_with_one_more_form_and_saves_nothing(
+    def test_another_incident_is_added_in_the_page_from_the_empty_form(self, owner_client, client_record):
+        response = owner_client.get(reverse("sessions_log:session_new", args=[client_record.pk]))
+
+        content = response.content.decode()
+        template = INCIDENT_TEMPLATE.search(content).group(1)
+        assert 'name="incidents-__prefix__-category"' in template
+        assert "Incident __number__" in template
+        # No request adds it: the button is the script's, and nothing asks the server for a form.
+        assert re.search(r'<button type="button"\s+id="add-incident"', content)
+        assert 'name="add_incident"' not in content
+        assert "/static/js/incident_formset.js" in content
+        # Outside the form, so that the template's fields are never sent.
+        assert content.index("</form>") < content.index('<template id="incident-template">')
+
+    @pytest.mark.parametrize("page", ["new", "edit"])
+    def test_incidents_left_as_the_page_offers_them_are_ignored_without_an_error(
+        self, owner_client, supervisor, admin, client_record, page
+    ):
+        # With a supervisor and an admin, the owner offered is one choice among several.
+        session = SessionFactory(client=client_record) if page == "edit" else None
+        url = (
+            reverse("sessions_log:session_edit", args=[session.pk])
+            if session
+            else reverse("sessions_log:session_new", args=[client_record.pk])
+        )
+
+        response = owner_client.post(url, as_offered(owner_client.get(url), added=2))
+
+        assert response.status_code == 302, form_errors(response)
+        assert "Session saved as a draft with 0 incidents." in message_texts(response)[0]
+        assert Session.objects.count() == 1
+        assert not Incident.objects.exists()
+
+    def test_an_added_incident_typed_in_is_saved_beside_an_untouched_one(
         self, owner_client, owner, client_record
     ):
-        data = session_data(incidents=[incident_fields(owner, description="Typed, not yet saved.")])
-        data["add_incident"] = "1"
+        url = reverse("sessions_log:session_new", args=[client_record.pk])
+        typed = {
+            "category": Category.ONLINE,
+            "initiated_by": "client",
+            "provisional_classification": "crossing",
+            "description": "A friend request during the session.",
+        }
 
-        response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
+        response = owner_client.post(url, as_offered(owner_client.get(url), added=2, typed={1: typed}))
 
-        assert response.status_code == 200
-        assert len(response.context["formset"].forms) == 2
-        assert b"Typed, not yet saved." in response.content
-        assert not Session.objects.exists()
+        assert response.status_code == 302, form_errors(response)
+        incident = Incident.objects.get()
+        assert (incident.category, incident.description) == (Category.ONLINE, typed["description"])
+        assert not incident.follow_ups.exists()  # the owner offered alone is no follow-up
+
+    def test_a_new_incident_offers_the_sessions_therapist_as_follow_up_owner(
+        self, owner_client, owner, supervisor, admin, session
+    ):
+        # Listed before the therapist: the owner offered is chosen, not the first in the list.
+        User.objects.filter(pk__in=[supervisor.pk, admin.pk]).update(last_name="Aaa")
+
+        response = owner_client.get(reverse("sessions_log:session_edit", args=[session.pk]))
+
+        formset = response.context["formset"]
+        for form in (formset.forms[-1], formset.empty_form):
+            assert list(form.fields["follow_up_owner"].queryset)[-1] == owner
+            assert form.initial["follow_up_owner"] == session.therapist_id == owner.pk
+        data = as_offered(response, added=1)
+        assert data["incidents-0-follow_up_owner"] == data["incidents-1-follow_up_owner"] == str(owner.pk)
 
     def test_discharged_client_gets_no_new_session(self, owner_client, client_record):
         client_record.status = ClientStatus.DISCHARGED
@@ -358,11 +448,8 @@ class TestInvalidSession:
         assert not Session.objects.exists()
 
     @pytest.mark.parametrize("total", ["many", "100000", ""])
-    @pytest.mark.parametrize("adding", [True, False])
-    def test_tampered_management_form_is_an_error_not_a_500(self, owner_client, client_record, total, adding):
+    def test_tampered_management_form_is_an_error_not_a_500(self, owner_client, client_record, total):
         data = session_data() | {"incidents-TOTAL_FORMS": total}
-        if adding:
-            data["add_incident"] = "1"
 
         response = owner_client.post(reverse("sessions_log:session_new", args=[client_record.pk]), data)
 
@@ -473,7 +560,7 @@ class TestSignSession:
     def test_signing_locks_the_session_and_its_incidents(self, owner_client, owner, session):
         incidents = IncidentFactory.create_batch(2, client=session.client, session=session)
 
-        response = owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]))
+        response = owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]), ATTESTED)
 
         assert response.status_code == 302
         assert response["Location"] == session.get_absolute_url()
@@ -484,11 +571,48 @@ class TestSignSession:
         assert timezone.now() - session.signed_at < datetime.timedelta(minutes=1)
         assert re.fullmatch(r"[0-9a-f]{64}", session.content_hash)
         assert session.content_hash == session.compute_content_hash()
+        assert session.signature_attestation == ATTESTATION
         for incident in incidents:
             incident.refresh_from_db()
             assert incident.status == EntryStatus.SIGNED
             assert (incident.signed_by, incident.signed_at) == (owner, session.signed_at)
             assert incident.content_hash == incident.compute_content_hash()
+            assert incident.signature_attestation == ATTESTATION
+
+    @pytest.mark.parametrize("body", [{}, {"attest": ""}], ids=["no-box", "box-empty"])
+    def test_signing_without_the_attestation_is_refused_and_signs_nothing(self, owner_client, session, body):
+        IncidentFactory(client=session.client, session=session)
+        before = snapshot()
+
+        response = owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]), body)
+
+        assert response.status_code == 302
+        assert response["Location"] == session.get_absolute_url()
+        assert message_texts(response) == [REFUSED_UNATTESTED]
+        assert snapshot() == before
+        assert not Session.objects.filter(signature_attestation=ATTESTATION).exists()
+
+    def test_a_repeated_sign_post_signs_once(self, owner_client, session):
+        url = reverse("sessions_log:session_sign", args=[session.pk])
+
+        first = owner_client.post(url, ATTESTED)
+        signature = Session.objects.values_list("signed_at", "content_hash").get(pk=session.pk)
+        with time_machine.travel(timezone.now() + MINUTE):
+            again = owner_client.post(url, ATTESTED)
+
+        assert (first.status_code, again.status_code) == (302, 302)
+        assert message_texts(first)[0].startswith("Session signed and locked")
+        # The first answer's message is still waiting to be shown: the second's comes after it.
+        assert message_texts(again)[-1].endswith("is locked; it cannot be signed again.")
+        assert Session.objects.values_list("signed_at", "content_hash").get(pk=session.pk) == signature
+
+    def test_the_detail_page_shows_the_attestation_beside_the_signature(self, owner_client, session):
+        owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]), ATTESTED)
+
+        content = owner_client.get(session.get_absolute_url()).content.decode()
+
+        assert f"Attested at signing: “{ATTESTATION}”" in content
+        assert "Signed before attestations were recorded." not in content
 
     def test_detail_page_shows_the_signature(self, owner_client, signed_session):
         response = owner_client.get(signed_session.get_absolute_url())
@@ -497,6 +621,8 @@ class TestSignSession:
         assert "Signed" in content
         assert signed_session.content_hash[:12] in content
         assert str(signed_session.signed_by) in content
+        # Signed without the words (as before attestations were asked): said so, not left blank.
+        assert "Signed before attestations were recorded." in content
 
     def test_signing_twice_is_refused(self, owner_client, owner, signed_session):
         before = snapshot()
@@ -506,7 +632,9 @@ class TestSignSession:
         # A minute later (well inside the idle sign-out), so that a second signature written over
         # the first would show in signed_at.
         with time_machine.travel(timezone.now() + MINUTE):
-            response = owner_client.post(reverse("sessions_log:session_sign", args=[signed_session.pk]))
+            response = owner_client.post(
+                reverse("sessions_log:session_sign", args=[signed_session.pk]), ATTESTED
+            )
 
         assert response.status_code == 302
         assert "is locked" in message_texts(response)[0]
@@ -521,6 +649,8 @@ class TestSignSession:
         assert reverse("sessions_log:session_edit", args=[session.pk]) in content
         assert reverse("sessions_log:session_sign", args=[session.pk]) in content
         assert "can no longer be edited" in content
+        assert re.search(r'<input type="checkbox" name="attest"[^>]*id="id_attest"', content)
+        assert 'for="id_attest"' in content and ATTESTATION in content
         assert "Add addendum" not in content
 
 
@@ -632,6 +762,47 @@ class TestAddendum:
         assert b"It was a Tuesday." in owner_client.get(signed_incident.get_absolute_url()).content
 
 
+class TestAddendaOnEveryEntryTheyCorrect:
+    def test_a_session_addendum_shows_on_the_page_of_each_incident_signed_with_it(
+        self, owner_client, client_record
+    ):
+        session = SessionFactory(client=client_record)
+        incident = IncidentFactory(client=client_record, session=session, occurred_at=session.actual_start)
+        owner_client.post(reverse("sessions_log:session_sign", args=[session.pk]), ATTESTED)
+        owner_client.post(
+            reverse("sessions_log:session_addendum", args=[session.pk]),
+            {"text": "The gift was a book, not flowers.", "reason": "Wrong detail in the incident."},
+        )
+        addendum = Addendum.objects.get()
+        elsewhere = signed(IncidentFactory(client=client_record))
+
+        page = owner_client.get(incident.get_absolute_url()).content.decode()
+        other = owner_client.get(elsewhere.get_absolute_url()).content.decode()
+
+        assert addendum.session == session and addendum.incident is None
+        assert "The gift was a book, not flowers." in page
+        assert f"{session.get_absolute_url()}#addendum-{addendum.pk}" in page  # named as the session's
+        assert "The gift was a book, not flowers." not in other
+
+    def test_the_incidents_own_and_its_sessions_addenda_show_oldest_first(self, owner_client, client_record):
+        session = signed(SessionFactory(client=client_record))
+        incident = signed(
+            IncidentFactory(client=client_record, session=session, occurred_at=session.actual_start)
+        )
+        AddendumFactory(session=session, text="To the session, first.", created_at=timezone.now() - MINUTE)
+        AddendumFactory(
+            session=None,
+            incident=incident,
+            client=client_record,
+            author=client_record.therapist,
+            text="To the incident, then.",
+        )
+
+        content = owner_client.get(incident.get_absolute_url()).content.decode()
+
+        assert content.index("To the session, first.") < content.index("To the incident, then.")
+
+
 class TestIncidentOutsideSession:
     def test_owner_logs_an_incident_outside_a_session(self, owner_client, owner, client_record):
         at = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=3)
@@ -652,12 +823,15 @@ class TestIncidentOutsideSession:
         assert incident.occurred_at == at
         assert incident.status == EntryStatus.DRAFT
 
-    @time_machine.travel(datetime.datetime(2025, 5, 5, 9, 37, 30, tzinfo=datetime.UTC), tick=False)
-    def test_form_defaults_to_now(self, owner_client, client_record):
+    def test_form_leaves_when_it_happened_to_be_typed(self, owner_client, client_record):
         response = owner_client.get(reverse("sessions_log:incident_new", args=[client_record.pk]))
 
         assert response.status_code == 200
-        assert 'name="occurred_at" value="2025-05-05T10:37"' in response.content.decode()
+        # Never the time of typing, offered as if it were when the incident happened.
+        assert re.search(
+            r'<input type="datetime-local" name="occurred_at"(?![^>]*value=)[^>]*>', response.content.decode()
+        )
+        assert response.context["form"]["occurred_at"].value() is None
 
     def test_discharged_client_can_still_have_incidents(self, owner_client, owner, client_record):
         client_record.status = ClientStatus.DISCHARGED
@@ -680,13 +854,23 @@ class TestIncidentOutsideSession:
         assert b"Not yet." in response.content
         assert not Incident.objects.exists()
 
-    def test_missing_time_is_an_error_outside_a_session(self, owner_client, owner, client_record):
-        data = incident_fields(owner, occurred_at="")
+    def test_missing_time_is_an_error_outside_a_session_and_keeps_what_was_typed(
+        self, owner_client, owner, client_record
+    ):
+        data = incident_fields(
+            owner, occurred_at="", category=Category.ONLINE, description="A friend request, typed."
+        )
 
         response = owner_client.post(reverse("sessions_log:incident_new", args=[client_record.pk]), data)
 
         assert response.status_code == 200
-        assert b"Say when it happened." in response.content
+        content = response.content.decode()
+        assert "Say when it happened: the date and time of the incident." in content
+        assert "nothing has been saved yet" in content
+        assert "A friend request, typed." in content
+        assert f'<option value="{Category.ONLINE}" selected>' in content
+        assert response.context["form"]["occurred_at"].value() == ""
+        assert not Incident.objects.exists()
 
     def test_owner_edits_a_draft(self, owner_client, owner, incident):
         data = incident_fields(owner, occurred_at=local(incident.occurred_at), description="Clarified.")
@@ -698,13 +882,37 @@ class TestIncidentOutsideSession:
         assert incident.description == "Clarified."
 
     def test_signing_locks_the_incident(self, owner_client, owner, incident):
-        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]))
+        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]), ATTESTED)
 
         assert response.status_code == 302
         incident.refresh_from_db()
         assert incident.status == EntryStatus.SIGNED
         assert incident.signed_by == owner
         assert incident.content_hash == incident.compute_content_hash()
+        assert incident.signature_attestation == ATTESTATION
+        detail = owner_client.get(incident.get_absolute_url()).content.decode()
+        assert f"Attested at signing: “{ATTESTATION}”" in detail
+
+    def test_signing_without_the_attestation_is_refused_and_signs_nothing(self, owner_client, incident):
+        before = snapshot()
+
+        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]))
+
+        assert response.status_code == 302
+        assert response["Location"] == incident.get_absolute_url()
+        assert message_texts(response) == [REFUSED_UNATTESTED]
+        assert snapshot() == before
+
+    def test_a_repeated_sign_post_signs_once(self, owner_client, incident):
+        url = reverse("sessions_log:incident_sign", args=[incident.pk])
+
+        first = owner_client.post(url, ATTESTED)
+        signature = Incident.objects.values_list("signed_at", "content_hash").get(pk=incident.pk)
+        again = owner_client.post(url, ATTESTED)
+
+        assert (first.status_code, again.status_code) == (302, 302)
+        assert message_texts(again)[-1].endswith("is locked; it cannot be signed again.")
+        assert Incident.objects.values_list("signed_at", "content_hash").get(pk=incident.pk) == signature
 
     def test_edit_after_signing_is_refused_and_the_row_is_unchanged(
         self, owner_client, owner, signed_incident
@@ -737,7 +945,7 @@ class TestIncidentOutsideSession:
     def test_incident_of_a_session_is_not_signed_alone(self, owner_client, session):
         incident = IncidentFactory(client=session.client, session=session)
 
-        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]))
+        response = owner_client.post(reverse("sessions_log:incident_sign", args=[incident.pk]), ATTESTED)
 
         assert response.status_code == 302
         assert "sign it with the session" in message_texts(response)[0]
@@ -797,12 +1005,12 @@ ACCESS = {
     "session_new": ("client", False, _valid_session_post, False),
     "session_detail": ("session", True, None, False),
     "session_edit": ("session", False, _valid_session_post, False),
-    "session_sign": ("session", False, lambda objects: {}, True),
+    "session_sign": ("session", False, lambda objects: ATTESTED, True),
     "session_addendum": ("signed_session", False, _addendum_post, False),
     "incident_new": ("client", False, _valid_incident_post, False),
     "incident_detail": ("incident", True, None, False),
     "incident_edit": ("incident", False, _valid_incident_post, False),
-    "incident_sign": ("incident", False, lambda objects: {}, True),
+    "incident_sign": ("incident", False, lambda objects: ATTESTED, True),
     "incident_addendum": ("signed_incident", False, _addendum_post, False),
 }
 

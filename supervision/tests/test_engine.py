@@ -22,7 +22,7 @@ from boundaries.services import agreement_create
 from boundaries.tests.factories import BoundaryAgreementFactory
 from clients.services import client_discharge
 from clients.tests.factories import ClientFactory
-from sessions_log.models import Classification, HarmLevel, Incident, Initiator
+from sessions_log.models import ATTESTATION, Classification, HarmLevel, Incident, Initiator
 from sessions_log.services import follow_up_complete, incident_create, session_sign
 from sessions_log.tests.factories import FollowUpFactory, IncidentFactory, SessionFactory
 from supervision.engine import CONDITION_CLEARED, acknowledge_due, evaluate, evaluate_for_client
@@ -362,7 +362,7 @@ def test_a_condition_that_returns_after_clearing_opens_a_new_flag(practice, clie
 def test_a_cleared_condition_closes_the_flag_with_an_event(practice, client_record, owner):
     session = draft_session(client_record)
     [flag] = evaluate(practice=practice, rules=[RuleCode.UNSIGNED_ENTRY]).opened
-    session_sign(session=session, by=owner)
+    session_sign(session=session, by=owner, attestation=ATTESTATION)
 
     with time_machine.travel(NOW + HOUR, tick=False):
         result = evaluate(practice=practice, rules=[RuleCode.UNSIGNED_ENTRY])

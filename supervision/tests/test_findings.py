@@ -154,8 +154,8 @@ def test_high_risk_incidents_of_one_client_are_one_finding(practice, client_reco
 
     assert finding.incident_ids == (first.pk, second.pk)
     assert finding.summary == (
-        "2 therapist-initiated high-risk incidents: physical contact and space on 2025-06-02; "
-        "gifts, fees and money on 2025-06-10."
+        "2 therapist-initiated high-risk incidents: physical contact and space on 2 Jun 2025; "
+        "gifts, fees and money on 10 Jun 2025."
     )
 
 
@@ -402,7 +402,7 @@ def test_missing_precautions_summary_names_the_gaps(practice, client_record):
     [finding] = find(RuleCode.MISSING_PRECAUTIONS, practice)
 
     assert finding.summary == (
-        "Severe-harm incident of 2025-06-08 lacks client consent and consultation, 72 hours or more after "
+        "Severe-harm incident of 8 Jun 2025 lacks client consent and consultation, 72 hours or more after "
         "documenting."
     )
 
@@ -444,7 +444,7 @@ def test_follow_up_overdue_fires_the_day_after_it_was_due(practice, client_recor
 
     assert (finding.client_id, finding.therapist_id) == (client_record.pk, client_record.therapist_id)
     assert (finding.follow_up_ids, finding.incident_ids) == ((created.pk,), ())
-    assert finding.summary == "1 follow-up not done, due on 2025-06-10."
+    assert finding.summary == "1 follow-up not done, due on 10 Jun 2025."
     assert finding.fingerprint == fingerprint({f"follow_up:{created.pk}"})
 
 
@@ -489,7 +489,7 @@ def test_all_overdue_follow_ups_of_a_client_are_one_finding(practice, client_rec
     [finding] = find(RuleCode.FOLLOW_UP_OVERDUE, practice)
 
     assert finding.follow_up_ids == (first.pk, second.pk)
-    assert finding.summary == "2 follow-ups not done, due on 2025-06-08 and 2025-06-10."
+    assert finding.summary == "2 follow-ups not done, due on 8 Jun 2025 and 10 Jun 2025."
 
 
 # unsigned_entry: a session or incident still a draft 72 hours after it was documented
@@ -503,7 +503,7 @@ def test_unsigned_entries_fire_72_hours_after_documenting(practice, client_recor
 
     assert (finding.session_ids, finding.incident_ids) == ((session.pk,), (note.pk,))
     assert finding.summary == "1 session and 1 incident unsigned 72 hours or more after documenting " + (
-        "(the oldest documented on 2025-06-08)."
+        "(the oldest documented on 8 Jun 2025)."
     )
 
 
@@ -546,7 +546,7 @@ def test_review_due_fires_the_day_after_the_review_date(practice, client_record)
     [finding] = find(RuleCode.AGREEMENT_REVIEW_DUE, practice)
 
     assert finding.agreement_ids == (created.pk,)
-    assert finding.summary == "Review overdue: time agreement, due 2025-06-10."
+    assert finding.summary == "Review overdue: time agreement, due 10 Jun 2025."
 
 
 def test_review_due_today_is_not_yet_overdue(practice, client_record):
@@ -581,7 +581,7 @@ def test_intake_incomplete_fires_14_days_after_intake(practice, owner):
 
     assert finding.client_id == client.pk
     assert finding.conditions == ("missing:dual_relationship",)
-    assert finding.summary == "Intake on 2025-05-28; no active agreement on dual or multiple relationships."
+    assert finding.summary == "Intake on 28 May 2025; no active agreement on dual or multiple relationships."
 
 
 def test_intake_incomplete_waits_14_days(practice, owner):

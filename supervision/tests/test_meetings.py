@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import ProgrammingError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from accounts.tests.factories import SupervisionAssignmentFactory, TherapistFactory
@@ -457,7 +458,7 @@ def test_the_log_pdf_holds_practice_people_period_totals_and_signature_lines(
     assert "Individual supervision hours 1.75" in text
     assert "Group supervision hours 1.50" in text
     assert "Total supervision hours (3 meetings) 3.25" in text
-    for expected in (owner.practice.name, str(owner), str(supervisor), start.isoformat(), "Signature"):
+    for expected in (owner.practice.name, str(owner), str(supervisor), date_format(start), "Signature"):
         assert expected in text
     assert AccessRecord.objects.filter(
         object_type="supervision_log", action="export", object_id=owner.pk

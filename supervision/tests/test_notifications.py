@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from supervision.models import FlagEvent, FlagEventKind, Outcome, Severity
 from supervision.notifications import notify_decision, notify_flag_opened
@@ -102,7 +103,7 @@ def test_a_resolution_mails_the_comment_outcome_and_plan_dates_but_not_what_the_
     assert "We agreed a plan in supervision." in message.body
     assert "Outcome: Corrective plan." in message.body
     for step in plan:
-        assert f"a follow-up for {step.owner}, due {step.due_on:%Y-%m-%d}" in message.body
+        assert f"a follow-up for {step.owner}, due {date_format(step.due_on)}" in message.body
         assert step.action not in message.body
     assert "RS-0001" in message.body
 
