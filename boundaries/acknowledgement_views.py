@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -74,7 +75,10 @@ def acknowledgement_new(request, client_pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"The acknowledgement of {len(sheet)} agreements was recorded.")
+            count = len(sheet)
+            messages.success(
+                request, f"The acknowledgement of {count} agreement{pluralize(count)} was recorded."
+            )
             return redirect(acknowledgement)
     if data is not None:
         messages.error(
