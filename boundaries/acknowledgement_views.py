@@ -153,9 +153,10 @@ def signing_leave(request, client_pk: int):
     """End the signing mode with the therapist's password."""
     client = get_owned_or_404(Client, request.user, pk=client_pk)
     form = LeaveSigningForm(request.POST, request=request)
-    if not request.user.is_authenticated:  # locked out by guessing: signed out
+    valid = form.is_valid()
+    if not request.user.is_authenticated:  # the guess that locked the account out signed it out
         return redirect("accounts:login")
-    if not form.is_valid():
+    if not valid:
         messages.error(request, "The signing mode stays on: " + " ".join(form.errors.get("password", [])))
         return redirect("boundaries:signing", client_pk=client.pk)
     request.session.pop(SIGNING_KEY, None)
@@ -178,7 +179,9 @@ def acknowledgement_detail(request, pk: int):
         object_type="acknowledgement",
         object_id=acknowledgement.pk,
     )
-    items = AcknowledgedVersion.objects.filter(acknowledgement=acknowledgement).select_related("agreement")
+    items = AcknowledgedVersion.objects.filter(acknowledgement=acknowledgement).select_related(
+        "agreement__client"
+    )
     document = AcknowledgementDocument.objects.filter(acknowledgement=acknowledgement).defer("data").first()
     can_change = acknowledgement.client.may_be_changed_by(request.user) and acknowledgement.in_force
     return render(
